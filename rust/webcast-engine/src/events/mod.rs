@@ -1,0 +1,146 @@
+//! Typed events: what a `BaseProtoMessage` becomes once its payload is decoded by `method`.
+//!
+//! `decode(method, payload)` never fails: a method we do not know, or a payload that does not decode, becomes an
+//! [`UnknownEvent`] that keeps the bytes. `Event::encode` gives the wire form back, so that
+//! `decode(method, encode(event)) == event` for every event the engine produces.
+
+mod catalog;
+mod custom;
+mod dispatch;
+mod model;
+mod simple;
+mod wire;
+
+pub use dispatch::decode;
+
+/// What a [`UserEvent`] reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum UserEventType {
+    /// The user joined the stream.
+    #[default]
+    Join,
+    /// The user shared the stream.
+    Share,
+    /// The user followed the host.
+    Follow,
+}
+
+/// A message whose method we do not map, or whose payload failed to decode (then `error` says why).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnknownEvent {
+    pub method: String,
+    pub payload: Vec<u8>,
+    pub error: Option<String>,
+}
+
+macro_rules! define_models {
+    ($( $(#[$doc:meta])* $name:ident { $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Debug, Default, PartialEq)]
+            pub struct $name {
+                $( $(#[$fdoc])* pub $field: $ty, )*
+            }
+        )*
+    };
+}
+
+macro_rules! define_events {
+    ($( $(#[$doc:meta])* $name:ident = $method:literal $([$proto:ident])?
+        { $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Debug, PartialEq)]
+            pub struct $name {
+                $( $(#[$fdoc])* pub $field: $ty, )*
+                /// The wire method this event came as, and is encoded as.
+                pub method: String,
+                /// `common.msg_id`, the de-duplication key.
+                pub msg_id: i64,
+                /// `common.create_time`, in milliseconds since the epoch.
+                pub timestamp: i64,
+            }
+
+            impl $name {
+                /// The method an event of this type is sent as by default.
+                pub const METHOD: &'static str = $method;
+            }
+
+            impl Default for $name {
+                fn default() -> Self {
+                    Self {
+                        $( $field: Default::default(), )*
+                        method: $method.to_owned(),
+                        msg_id: 0,
+                        timestamp: 0,
+                    }
+                }
+            }
+
+            impl From<$name> for Event {
+                fn from(event: $name) -> Self {
+                    Event::$name(event)
+                }
+            }
+        )*
+
+        /// Every typed event, and the unknown ones.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Event {
+            $( $name($name), )*
+            Unknown(UnknownEvent),
+        }
+
+        impl Event {
+            /// The wire method this event came as.
+            #[must_use]
+            pub fn method(&self) -> &str {
+                match self {
+                    $( Event::$name(event) => &event.method, )*
+                    Event::Unknown(event) => &event.method,
+                }
+            }
+
+            /// `common.msg_id`, or 0 for an unknown event.
+            #[must_use]
+            pub fn msg_id(&self) -> i64 {
+                match self {
+                    $( Event::$name(event) => event.msg_id, )*
+                    Event::Unknown(_) => 0,
+                }
+            }
+
+            /// The payload of this event's `BaseProtoMessage` (an unknown event gives its bytes back).
+            #[must_use]
+            pub fn encode(&self) -> Vec<u8> {
+                match self {
+                    $( Event::$name(event) => wire::WireEvent::encode_payload(event), )*
+                    Event::Unknown(event) => event.payload.clone(),
+                }
+            }
+        }
+    };
+}
+
+crate::for_each_model!(define_models);
+crate::for_each_event!(define_events);
+
+impl GiftEvent {
+    /// Gifts of type 1 can be sent in a streak (webcast.md §9).
+    #[must_use]
+    pub fn streakable(&self) -> bool {
+        self.r#type == 1
+    }
+
+    /// True on the message to count: the streak's final one, or any non-streakable gift.
+    #[must_use]
+    pub fn streak_finished(&self) -> bool {
+        !self.streakable() || self.repeat_end
+    }
+
+    /// Diamonds this message stands for: `cost × repeat_count` (a count of 0 on the wire means one gift).
+    #[must_use]
+    pub fn diamonds(&self) -> i64 {
+        self.cost.saturating_mul(self.repeat_count.max(1))
+    }
+}

@@ -1,0 +1,12 @@
+//! `tiktok_webcast._core`: the thin PyO3 layer over `webcast-engine`. It converts types and errors; it decides
+//! nothing. Everything that crosses the boundary is registered in `_core` below.
+
+use pyo3::prelude::*;
+
+mod errors;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    Ok(())
+}
