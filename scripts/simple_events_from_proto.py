@@ -30,7 +30,7 @@ NESTED = {"User": "$crate::events::User", "ImageModel": "$crate::events::Image",
 
 def event_name(message: str) -> str:
     base = message.removeprefix("Webcast").removesuffix("Message")
-    return f"{base}Event"
+    return base if base.endswith("Event") else f"{base}Event"
 
 
 def rust_type(proto_type: str, enums: set[str]) -> str | None:

@@ -13,6 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let descriptors = protox::compile(files, [&proto_root])?;
     prost_build::Config::new()
         .btree_map(["."])
+        .bytes(["."])
         .compile_fds(descriptors)?;
     Ok(())
 }

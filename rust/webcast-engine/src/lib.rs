@@ -3,10 +3,24 @@
 //! Bytes in, events and bytes out: no sockets, threads, clocks or randomness. The caller owns I/O and time and
 //! passes in whatever randomness the protocol needs (websocket keys and masks).
 
+pub mod client_frames;
+mod error;
 pub mod events;
+pub mod gzip;
+pub mod push;
+pub mod response;
+
+pub use error::DecodeError;
+pub use events::{decode as decode_message, Event, UnknownEvent};
+pub use push::{OutgoingFrame, PushFrame};
+pub use response::FetchResponse;
+
+/// Largest payload a gzip'd frame may inflate to (PROTOCOL.md decision 7).
+pub const MAX_INFLATED_SIZE: usize = 16 * 1024 * 1024;
 
 /// Types generated from `proto/` (webcast.md §4-§7).
 pub mod proto {
     #![allow(clippy::all, clippy::pedantic, missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/webcast.rs"));
 }
+pub mod websocket;

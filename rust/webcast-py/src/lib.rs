@@ -3,10 +3,18 @@
 
 use pyo3::prelude::*;
 
+mod bridge;
+mod classes;
+mod dataclass;
 mod errors;
+mod protocol;
+mod websocket;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
+    classes::register(m)?;
+    protocol::register(m)?;
+    websocket::register(m)?;
     Ok(())
 }

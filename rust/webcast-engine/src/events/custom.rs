@@ -5,9 +5,9 @@ use prost::Message;
 use super::model::saturate_i32;
 use super::wire::{common, DecodePayload, Meta, WireEvent};
 use super::{
-    Battle, BattlesEvent, ChatEvent, ControlEvent, Emote, EmoteChatEvent, EnvelopeEvent, Event, GiftEvent,
-    Image, IntroEvent, LikeEvent, MemberEvent, MicBattleEvent, PinEvent, QuestionEvent, RoomBannerEvent,
-    RoomEvent, TopViewer, User, UserEvent, UserEventType, ViewersEvent,
+    Battle, BattlesEvent, ChatEvent, ControlEvent, Emote, EmoteChatEvent, EnvelopeEvent, Event,
+    GiftEvent, Image, IntroEvent, LikeEvent, MemberEvent, MicBattleEvent, PinEvent, QuestionEvent,
+    RoomBannerEvent, RoomEvent, TopViewer, User, UserEvent, UserEventType, ViewersEvent,
 };
 use crate::proto;
 
@@ -37,7 +37,13 @@ fn display_key(common: Option<&proto::CommonMessageData>) -> &str {
 }
 
 /// `common` with a display template, for the events that users classify by it.
-fn common_with_text(method: &str, msg_id: i64, timestamp: i64, key: &str, pattern: &str) -> Option<proto::CommonMessageData> {
+fn common_with_text(
+    method: &str,
+    msg_id: i64,
+    timestamp: i64,
+    key: &str,
+    pattern: &str,
+) -> Option<proto::CommonMessageData> {
     let mut header = common(method, msg_id, timestamp);
     if let Some(header) = header.as_mut() {
         if !key.is_empty() || !pattern.is_empty() {
@@ -99,7 +105,10 @@ impl ChatEvent {
 
 impl DecodePayload for ChatEvent {
     fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
-        Ok(Self::from_message(method.to_owned(), proto::WebcastChatMessage::decode(payload)?))
+        Ok(Self::from_message(
+            method.to_owned(),
+            proto::WebcastChatMessage::decode(payload)?,
+        ))
     }
 }
 
@@ -115,7 +124,11 @@ impl DecodePayload for EmoteChatEvent {
         let meta = Meta::new(method, message.common.as_ref());
         Ok(Self {
             user: user(message.user),
-            emotes: message.emote_list.into_iter().map(|model| Emote::from_model(model, 0)).collect(),
+            emotes: message
+                .emote_list
+                .into_iter()
+                .map(|model| Emote::from_model(model, 0))
+                .collect(),
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
@@ -140,7 +153,11 @@ impl GiftEvent {
         let meta = Meta::new(&method, message.common.as_ref());
         let gift = message.gift.unwrap_or_default();
         Self {
-            id: if message.gift_id != 0 { message.gift_id } else { gift.id },
+            id: if message.gift_id != 0 {
+                message.gift_id
+            } else {
+                gift.id
+            },
             name: gift.name,
             describe: gift.describe,
             cost: i64::from(gift.diamond_count),
@@ -187,7 +204,10 @@ impl GiftEvent {
 
 impl DecodePayload for GiftEvent {
     fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
-        Ok(Self::from_message(method.to_owned(), proto::WebcastGiftMessage::decode(payload)?))
+        Ok(Self::from_message(
+            method.to_owned(),
+            proto::WebcastGiftMessage::decode(payload)?,
+        ))
     }
 }
 
@@ -201,7 +221,10 @@ impl DecodePayload for LikeEvent {
     fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastLikeMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
-        let text = message.common.and_then(|c| c.display_text).unwrap_or_default();
+        let text = message
+            .common
+            .and_then(|c| c.display_text)
+            .unwrap_or_default();
         Ok(Self {
             likes: i64::from(message.count),
             total_likes: message.total,
@@ -218,7 +241,13 @@ impl DecodePayload for LikeEvent {
 impl WireEvent for LikeEvent {
     fn encode_payload(&self) -> Vec<u8> {
         proto::WebcastLikeMessage {
-            common: common_with_text(&self.method, self.msg_id, self.timestamp, &self.display_type, &self.label),
+            common: common_with_text(
+                &self.method,
+                self.msg_id,
+                self.timestamp,
+                &self.display_type,
+                &self.label,
+            ),
             count: saturate_i32(self.likes),
             total: self.total_likes,
             user: wire_user(&self.user),
@@ -268,9 +297,14 @@ impl DecodePayload for UserEvent {
     fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastSocialMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
-        let follows = message.action == FOLLOW_ACTION || display_key(message.common.as_ref()).contains("follow");
+        let follows = message.action == FOLLOW_ACTION
+            || display_key(message.common.as_ref()).contains("follow");
         Ok(Self {
-            event: if follows { UserEventType::Follow } else { UserEventType::Share },
+            event: if follows {
+                UserEventType::Follow
+            } else {
+                UserEventType::Share
+            },
             user: user(message.user),
             method: meta.method,
             msg_id: meta.msg_id,
@@ -283,7 +317,13 @@ impl WireEvent for UserEvent {
     fn encode_payload(&self) -> Vec<u8> {
         match self.event {
             UserEventType::Join => proto::WebcastMemberMessage {
-                common: common_with_text(&self.method, self.msg_id, self.timestamp, JOIN_KEY, "{0:user} joined"),
+                common: common_with_text(
+                    &self.method,
+                    self.msg_id,
+                    self.timestamp,
+                    JOIN_KEY,
+                    "{0:user} joined",
+                ),
                 user: wire_user(&self.user),
                 action: JOIN_ACTION,
                 ..Default::default()
@@ -291,12 +331,22 @@ impl WireEvent for UserEvent {
             .encode_to_vec(),
             UserEventType::Follow | UserEventType::Share => {
                 let (action, key, pattern) = if self.event == UserEventType::Follow {
-                    (FOLLOW_ACTION, FOLLOW_KEY, "{0:user} followed the LIVE creator")
+                    (
+                        FOLLOW_ACTION,
+                        FOLLOW_KEY,
+                        "{0:user} followed the LIVE creator",
+                    )
                 } else {
                     (SHARE_ACTION, SHARE_KEY, "{0:user} shared the LIVE")
                 };
                 proto::WebcastSocialMessage {
-                    common: common_with_text(&self.method, self.msg_id, self.timestamp, key, pattern),
+                    common: common_with_text(
+                        &self.method,
+                        self.msg_id,
+                        self.timestamp,
+                        key,
+                        pattern,
+                    ),
                     user: wire_user(&self.user),
                     action,
                     ..Default::default()
@@ -339,7 +389,11 @@ impl WireEvent for ViewersEvent {
     fn encode_payload(&self) -> Vec<u8> {
         proto::WebcastRoomUserSeqMessage {
             common: common(&self.method, self.msg_id, self.timestamp),
-            ranks: self.top_viewers.iter().map(proto::Contributor::from).collect(),
+            ranks: self
+                .top_viewers
+                .iter()
+                .map(proto::Contributor::from)
+                .collect(),
             total: self.viewers,
             total_user: self.total_viewers,
             ..Default::default()
@@ -431,7 +485,9 @@ impl DecodePayload for MicBattleEvent {
         Ok(Self {
             battle_id: message.battle_id,
             action: i64::from(message.action),
-            status: message.battle_settings.map_or(0, |settings| i64::from(settings.status)),
+            status: message
+                .battle_settings
+                .map_or(0, |settings| i64::from(settings.status)),
             users,
             method: meta.method,
             msg_id: meta.msg_id,
@@ -477,7 +533,9 @@ impl DecodePayload for BattlesEvent {
         let meta = Meta::new(method, message.common.as_ref());
         Ok(Self {
             battle_id: message.battle_id,
-            status: message.battle_settings.map_or(0, |settings| i64::from(settings.status)),
+            status: message
+                .battle_settings
+                .map_or(0, |settings| i64::from(settings.status)),
             battles: message
                 .armies
                 .into_iter()
@@ -495,7 +553,11 @@ impl WireEvent for BattlesEvent {
         proto::WebcastLinkMicArmies {
             common: common(&self.method, self.msg_id, self.timestamp),
             battle_id: self.battle_id,
-            armies: self.battles.iter().map(|battle| (battle.host, battle.to_armies())).collect(),
+            armies: self
+                .battles
+                .iter()
+                .map(|battle| (battle.host, battle.to_armies()))
+                .collect(),
             battle_settings: battle_settings(self.status),
             ..Default::default()
         }

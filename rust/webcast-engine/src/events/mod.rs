@@ -31,6 +31,10 @@ pub struct UnknownEvent {
     pub method: String,
     pub payload: Vec<u8>,
     pub error: Option<String>,
+    /// `common.msg_id` when the payload starts with the usual header, else 0.
+    pub msg_id: i64,
+    /// `common.create_time` when the payload starts with the usual header, else 0.
+    pub timestamp: i64,
 }
 
 macro_rules! define_models {
@@ -101,12 +105,24 @@ macro_rules! define_events {
                 }
             }
 
-            /// `common.msg_id`, or 0 for an unknown event.
+            /// `common.msg_id`, the de-duplication key.
             #[must_use]
             pub fn msg_id(&self) -> i64 {
                 match self {
                     $( Event::$name(event) => event.msg_id, )*
-                    Event::Unknown(_) => 0,
+                    Event::Unknown(event) => event.msg_id,
+                }
+            }
+
+            /// The method an event is sent as when its creator names none: its type's, except that a join is a
+            /// member message.
+            #[must_use]
+            #[allow(unreachable_patterns)]
+            pub fn default_method(&self) -> &'static str {
+                match self {
+                    Event::UserEvent(event) => event.event.method(),
+                    $( Event::$name(_) => $name::METHOD, )*
+                    Event::Unknown(_) => "",
                 }
             }
 
@@ -129,18 +145,36 @@ impl GiftEvent {
     /// Gifts of type 1 can be sent in a streak (webcast.md §9).
     #[must_use]
     pub fn streakable(&self) -> bool {
-        self.r#type == 1
+        gift_streakable(self.r#type)
     }
 
     /// True on the message to count: the streak's final one, or any non-streakable gift.
     #[must_use]
     pub fn streak_finished(&self) -> bool {
-        !self.streakable() || self.repeat_end
+        gift_streak_finished(self.r#type, self.repeat_end)
     }
 
     /// Diamonds this message stands for: `cost × repeat_count` (a count of 0 on the wire means one gift).
     #[must_use]
     pub fn diamonds(&self) -> i64 {
-        self.cost.saturating_mul(self.repeat_count.max(1))
+        gift_diamonds(self.cost, self.repeat_count)
     }
+}
+
+/// The streak rule on a gift's fields, for callers that hold them apart from a [`GiftEvent`].
+#[must_use]
+pub fn gift_streakable(gift_type: i64) -> bool {
+    gift_type == 1
+}
+
+/// See [`GiftEvent::streak_finished`].
+#[must_use]
+pub fn gift_streak_finished(gift_type: i64, repeat_end: bool) -> bool {
+    !gift_streakable(gift_type) || repeat_end
+}
+
+/// See [`GiftEvent::diamonds`].
+#[must_use]
+pub fn gift_diamonds(cost: i64, repeat_count: i64) -> i64 {
+    cost.saturating_mul(repeat_count.max(1))
 }

@@ -31,7 +31,8 @@ impl From<&User> for proto::User {
             follow_status: user.follow_status,
             push_status: 0,
         };
-        let has_follow = follow.following_count != 0 || follow.follower_count != 0 || follow.follow_status != 0;
+        let has_follow =
+            follow.following_count != 0 || follow.follower_count != 0 || follow.follow_status != 0;
         Self {
             id: user.id,
             display_id: user.username.clone(),
@@ -168,7 +169,10 @@ impl Battle {
                         .map(|user| proto::BattleUserArmy {
                             user_id: user.id,
                             nickname: user.nickname.clone(),
-                            avatar_thumb: user.profile_picture.as_ref().map(proto::ImageModel::from),
+                            avatar_thumb: user
+                                .profile_picture
+                                .as_ref()
+                                .map(proto::ImageModel::from),
                             ..Default::default()
                         })
                         .collect()

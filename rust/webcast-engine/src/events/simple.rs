@@ -264,7 +264,7 @@ macro_rules! for_each_simple_event {
                 scene: String,
             }
             /// `WebcastSubPinEventMessage`: its top-level fields (webcast.md §7).
-            SubPinEventEvent = "WebcastSubPinEventMessage" [WebcastSubPinEventMessage] {
+            SubPinEvent = "WebcastSubPinEventMessage" [WebcastSubPinEventMessage] {
                 action_type: i32,
                 operator_user_id: i64,
             }

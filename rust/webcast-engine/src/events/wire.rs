@@ -35,7 +35,11 @@ impl Meta {
 }
 
 /// The `common` header for an event's message; `common_method` is usually the wire method.
-pub(crate) fn common(common_method: &str, msg_id: i64, timestamp: i64) -> Option<proto::CommonMessageData> {
+pub(crate) fn common(
+    common_method: &str,
+    msg_id: i64,
+    timestamp: i64,
+) -> Option<proto::CommonMessageData> {
     Some(proto::CommonMessageData {
         method: common_method.to_owned(),
         msg_id,
@@ -71,7 +75,16 @@ macro_rules! same_on_the_wire {
     };
 }
 
-same_on_the_wire!(i32, i64, bool, String, Vec<i32>, Vec<i64>, Vec<bool>, Vec<String>);
+same_on_the_wire!(
+    i32,
+    i64,
+    bool,
+    String,
+    Vec<i32>,
+    Vec<i64>,
+    Vec<bool>,
+    Vec<String>
+);
 
 macro_rules! model_on_the_wire {
     ($($model:ty => $wire:ty),*) => {

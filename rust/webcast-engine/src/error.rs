@@ -1,0 +1,25 @@
+//! Errors of the WebCast layer (push frames, fetch responses). Websocket errors live in `websocket::Error`.
+
+/// A frame or body from the server could not be decoded. The connection may carry on with the next frame.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The bytes are not a valid protobuf message of the expected type.
+    #[error("malformed {what}: {source}")]
+    Protobuf {
+        what: &'static str,
+        #[source]
+        source: prost::DecodeError,
+    },
+    /// The payload claims gzip but does not gunzip.
+    #[error("payload is not valid gzip: {0}")]
+    Gzip(#[source] std::io::Error),
+    /// Decompressing would exceed the limit; nothing beyond the limit was allocated.
+    #[error("payload inflates beyond {limit} bytes")]
+    TooLarge { limit: usize },
+}
+
+impl DecodeError {
+    pub(crate) fn protobuf(what: &'static str) -> impl FnOnce(prost::DecodeError) -> Self {
+        move |source| Self::Protobuf { what, source }
+    }
+}

@@ -1,0 +1,79 @@
+//! How engine values cross into Python and back. Each engine type names the Rust type its Python class stores
+//! (`Bridge::Py`): numbers, strings and flags as themselves, sequences as tuples (events are frozen), nested
+//! values as their classes.
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+pub(crate) trait Bridge: Sized {
+    /// What a Python class stores for a field of this type.
+    type Py;
+    fn to_py(self, py: Python<'_>) -> PyResult<Self::Py>;
+    fn from_py(value: &Self::Py, py: Python<'_>) -> PyResult<Self>;
+    /// Reads a value given by Python code (a constructor argument).
+    fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self>;
+}
+
+macro_rules! bridge_as_itself {
+    ($($ty:ty),*) => {
+        $(
+            impl Bridge for $ty {
+                type Py = $ty;
+                fn to_py(self, _py: Python<'_>) -> PyResult<$ty> {
+                    Ok(self)
+                }
+                fn from_py(value: &$ty, _py: Python<'_>) -> PyResult<Self> {
+                    Ok(value.clone())
+                }
+                fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+                    object.extract()
+                }
+            }
+        )*
+    };
+}
+
+bridge_as_itself!(i32, i64, bool, String);
+
+impl<T: Bridge> Bridge for Option<T> {
+    type Py = Option<T::Py>;
+
+    fn to_py(self, py: Python<'_>) -> PyResult<Self::Py> {
+        self.map(|value| value.to_py(py)).transpose()
+    }
+
+    fn from_py(value: &Self::Py, py: Python<'_>) -> PyResult<Self> {
+        value.as_ref().map(|value| T::from_py(value, py)).transpose()
+    }
+
+    fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if object.is_none() {
+            Ok(None)
+        } else {
+            T::extract(object).map(Some)
+        }
+    }
+}
+
+impl<T: Bridge> Bridge for Vec<T>
+where
+    for<'py> T::Py: IntoPyObject<'py>,
+{
+    type Py = Py<PyTuple>;
+
+    fn to_py(self, py: Python<'_>) -> PyResult<Self::Py> {
+        let items = self.into_iter().map(|value| value.to_py(py)).collect::<PyResult<Vec<_>>>()?;
+        Ok(PyTuple::new(py, items)?.unbind())
+    }
+
+    fn from_py(value: &Self::Py, py: Python<'_>) -> PyResult<Self> {
+        value.bind(py).iter().map(|item| T::extract(&item)).collect()
+    }
+
+    fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if object.is_instance_of::<pyo3::types::PyString>() {
+            return Err(pyo3::exceptions::PyTypeError::new_err("expected a sequence, not a str"));
+        }
+        object.try_iter()?.map(|item| T::extract(&item?)).collect()
+    }
+}
