@@ -7,6 +7,7 @@ The typed events live here; the low-level protocol (push frames, the sans-IO web
 from importlib.metadata import PackageNotFoundError, version
 
 from tiktok_webcast import events
+from tiktok_webcast._convert import event_to_dict
 from tiktok_webcast.events import *  # noqa: F403  (the generated list of event classes)
 from tiktok_webcast.exceptions import (
     CapacityError,
@@ -31,4 +32,5 @@ __all__ = [
     "ProtocolError",
     "WebcastError",
     "__version__",
+    "event_to_dict",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from tiktok_webcast._core import (
     AccessControlEvent,
@@ -208,23 +208,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     UnknownEvent,
 )
 
-
-def event_to_dict(value: Any) -> Any:
-    """An event (or nested value) as plain dicts, lists and scalars, with its class under "type"."""
-    fields = getattr(type(value), "__match_args__", None)
-    if fields is not None:
-        result = {"type": type(value).__name__}
-        result.update({field: event_to_dict(getattr(value, field)) for field in fields})
-        return result
-    if isinstance(value, tuple):
-        return [event_to_dict(item) for item in value]
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, UserEventType):
-        return value.name
-    return value
-
-
 __all__ = [
     "AccessControlEvent",
     "AccessRecallEvent",
@@ -298,5 +281,4 @@ __all__ = [
     "UserEventType",
     "ViewerPicksUpdateEvent",
     "ViewersEvent",
-    "event_to_dict",
 ]

@@ -325,12 +325,14 @@ dataclass_methods!(UnknownEvent);
 /// The fields of every model and event class with their Rust types, for generating `_core.pyi`:
 /// `(models, events)`, each a list of `(class, [(field, rust_type)])`.
 #[pyfunction]
-fn _schema() -> (Vec<(&'static str, Vec<(&'static str, &'static str)>)>, Vec<(&'static str, Vec<(&'static str, &'static str)>)>) {
+fn _schema() -> (ClassSchema, ClassSchema) {
     let list = |schema: &[(&'static str, &'static [(&'static str, &'static str)])]| {
         schema.iter().map(|(name, fields)| (*name, fields.to_vec())).collect()
     };
     (list(MODEL_SCHEMA), list(EVENT_SCHEMA))
 }
+
+type ClassSchema = Vec<(&'static str, Vec<(&'static str, &'static str)>)>;
 
 /// The streak rule (webcast.md §9), computed by the engine from this event's fields.
 #[pymethods]

@@ -26,7 +26,7 @@ pub(crate) fn repr(object: &Bound<'_, PyAny>, class: &str, fields: &[&'static st
 }
 
 pub(crate) fn eq(left: &Bound<'_, PyAny>, right: &Bound<'_, PyAny>, fields: &[&'static str]) -> PyResult<bool> {
-    if !left.get_type().is(&right.get_type()) {
+    if !left.get_type().is(right.get_type()) {
         return Ok(false);
     }
     for field in fields {

@@ -186,25 +186,25 @@ pub fn encode_message(py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<(Str
 /// Encodes a fetch result carrying `events`.
 #[pyfunction]
 #[pyo3(signature = (
-    events, *, cursor = String::new(), internal_ext = String::new(), need_ack = false, fetch_interval = 0, now = 0,
-    fetch_type = 0, route_params = None, heartbeat_duration = 0, push_server = String::new(), is_first = false,
-    history_comment_cursor = String::new(), history_no_more = false,
+    events, *, cursor = "", internal_ext = "", need_ack = false, fetch_interval = 0, now = 0,
+    fetch_type = 0, route_params = None, heartbeat_duration = 0, push_server = "", is_first = false,
+    history_comment_cursor = "", history_no_more = false,
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn encode_fetch_response(
     py: Python<'_>,
     events: &Bound<'_, PyAny>,
-    cursor: String,
-    internal_ext: String,
+    cursor: &str,
+    internal_ext: &str,
     need_ack: bool,
     fetch_interval: i64,
     now: i64,
     fetch_type: i32,
     route_params: Option<std::collections::BTreeMap<String, String>>,
     heartbeat_duration: i64,
-    push_server: String,
+    push_server: &str,
     is_first: bool,
-    history_comment_cursor: String,
+    history_comment_cursor: &str,
     history_no_more: bool,
 ) -> PyResult<Py<PyBytes>> {
     let events = events
@@ -213,17 +213,17 @@ pub fn encode_fetch_response(
         .collect::<PyResult<Vec<_>>>()?;
     let response = EngineResponse {
         events,
-        cursor,
+        cursor: cursor.to_owned(),
         fetch_interval,
         now,
-        internal_ext,
+        internal_ext: internal_ext.to_owned(),
         fetch_type,
         route_params: route_params.unwrap_or_default().into_iter().collect(),
         heartbeat_duration,
         need_ack,
-        push_server,
+        push_server: push_server.to_owned(),
         is_first,
-        history_comment_cursor,
+        history_comment_cursor: history_comment_cursor.to_owned(),
         history_no_more,
     };
     let body = py.detach(|| response.encode());
@@ -269,19 +269,19 @@ pub fn encode_heartbeat(py: Python<'_>, room_id: i64, seq: i64) -> Py<PyBytes> {
 
 /// The enter-room frame sent after the handshake.
 #[pyfunction]
-#[pyo3(signature = (room_id, *, enter_unique_id = 0, cursor = String::new(), identity = String::from("audience"), account_type = 0))]
+#[pyo3(signature = (room_id, *, enter_unique_id = 0, cursor = "", identity = "audience", account_type = 0))]
 pub fn encode_enter_room(
     py: Python<'_>,
     room_id: i64,
     enter_unique_id: i64,
-    cursor: String,
-    identity: String,
+    cursor: &str,
+    identity: &str,
     account_type: i64,
 ) -> Py<PyBytes> {
     let request = EnterRoom {
         enter_unique_id,
-        cursor,
-        identity,
+        cursor: cursor.to_owned(),
+        identity: identity.to_owned(),
         account_type,
         ..EnterRoom::new(room_id)
     };

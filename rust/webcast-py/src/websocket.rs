@@ -255,7 +255,9 @@ fn event_to_py(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
 fn to_py_err(py: Python<'_>, error: engine::Error) -> PyErr {
     let message = error.to_string();
     let err = match &error {
-        engine::Error::Handshake(_) | engine::Error::Protocol { .. } => ProtocolError::new_err(message),
+        engine::Error::Handshake(_) | engine::Error::Protocol { .. } => {
+            ProtocolError::new_err(message)
+        }
         engine::Error::Capacity { .. } => CapacityError::new_err(message),
         engine::Error::InvalidState { .. } => InvalidStateError::new_err(message),
         engine::Error::Closed { .. } => ConnectionClosedError::new_err(message),
@@ -406,7 +408,13 @@ impl PyWebSocket {
 
     /// Starts the closing handshake; the server's answer arrives as `CloseReceived`.
     #[pyo3(signature = (code = 1000, reason = "", mask = None))]
-    fn close(&mut self, py: Python<'_>, code: u16, reason: &str, mask: Option<&[u8]>) -> PyResult<()> {
+    fn close(
+        &mut self,
+        py: Python<'_>,
+        code: u16,
+        reason: &str,
+        mask: Option<&[u8]>,
+    ) -> PyResult<()> {
         let mask = mask_from(py, mask)?;
         self.inner
             .close(code, reason, mask)

@@ -89,6 +89,8 @@ macro_rules! define_events {
         )*
 
         /// Every typed event, and the unknown ones.
+        // Events are built once per message and handed on; boxing every variant would cost an allocation each.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug, PartialEq)]
         pub enum Event {
             $( $name($name), )*
