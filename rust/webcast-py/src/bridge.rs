@@ -43,7 +43,10 @@ impl<T: Bridge> Bridge for Option<T> {
     }
 
     fn from_py(value: &Self::Py, py: Python<'_>) -> PyResult<Self> {
-        value.as_ref().map(|value| T::from_py(value, py)).transpose()
+        value
+            .as_ref()
+            .map(|value| T::from_py(value, py))
+            .transpose()
     }
 
     fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -62,17 +65,26 @@ where
     type Py = Py<PyTuple>;
 
     fn to_py(self, py: Python<'_>) -> PyResult<Self::Py> {
-        let items = self.into_iter().map(|value| value.to_py(py)).collect::<PyResult<Vec<_>>>()?;
+        let items = self
+            .into_iter()
+            .map(|value| value.to_py(py))
+            .collect::<PyResult<Vec<_>>>()?;
         Ok(PyTuple::new(py, items)?.unbind())
     }
 
     fn from_py(value: &Self::Py, py: Python<'_>) -> PyResult<Self> {
-        value.bind(py).iter().map(|item| T::extract(&item)).collect()
+        value
+            .bind(py)
+            .iter()
+            .map(|item| T::extract(&item))
+            .collect()
     }
 
     fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
         if object.is_instance_of::<pyo3::types::PyString>() {
-            return Err(pyo3::exceptions::PyTypeError::new_err("expected a sequence, not a str"));
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "expected a sequence, not a str",
+            ));
         }
         object.try_iter()?.map(|item| T::extract(&item?)).collect()
     }

@@ -310,13 +310,16 @@ impl UnknownEvent {
         msg_id: i64,
         timestamp: i64,
     ) -> Self {
-        Self::from_engine(py, engine::UnknownEvent {
-            method,
-            payload,
-            error,
-            msg_id,
-            timestamp,
-        })
+        Self::from_engine(
+            py,
+            engine::UnknownEvent {
+                method,
+                payload,
+                error,
+                msg_id,
+                timestamp,
+            },
+        )
     }
 }
 
@@ -327,7 +330,10 @@ dataclass_methods!(UnknownEvent);
 #[pyfunction]
 fn _schema() -> (ClassSchema, ClassSchema) {
     let list = |schema: &[(&'static str, &'static [(&'static str, &'static str)])]| {
-        schema.iter().map(|(name, fields)| (*name, fields.to_vec())).collect()
+        schema
+            .iter()
+            .map(|(name, fields)| (*name, fields.to_vec()))
+            .collect()
     };
     (list(MODEL_SCHEMA), list(EVENT_SCHEMA))
 }

@@ -10,7 +10,11 @@ pub(crate) fn python_name(rust_name: &'static str) -> &'static str {
     rust_name.strip_prefix("r#").unwrap_or(rust_name)
 }
 
-pub(crate) fn repr(object: &Bound<'_, PyAny>, class: &str, fields: &[&'static str]) -> PyResult<String> {
+pub(crate) fn repr(
+    object: &Bound<'_, PyAny>,
+    class: &str,
+    fields: &[&'static str],
+) -> PyResult<String> {
     let mut text = format!("{class}(");
     for (index, field) in fields.iter().enumerate() {
         if index > 0 {
@@ -25,7 +29,11 @@ pub(crate) fn repr(object: &Bound<'_, PyAny>, class: &str, fields: &[&'static st
     Ok(text)
 }
 
-pub(crate) fn eq(left: &Bound<'_, PyAny>, right: &Bound<'_, PyAny>, fields: &[&'static str]) -> PyResult<bool> {
+pub(crate) fn eq(
+    left: &Bound<'_, PyAny>,
+    right: &Bound<'_, PyAny>,
+    fields: &[&'static str],
+) -> PyResult<bool> {
     if !left.get_type().is(right.get_type()) {
         return Ok(false);
     }
@@ -46,7 +54,10 @@ pub(crate) fn hash(object: &Bound<'_, PyAny>, fields: &[&'static str]) -> PyResu
     PyTuple::new(object.py(), values)?.hash()
 }
 
-pub(crate) fn match_args<'py>(py: Python<'py>, fields: &[&'static str]) -> PyResult<Bound<'py, PyTuple>> {
+pub(crate) fn match_args<'py>(
+    py: Python<'py>,
+    fields: &[&'static str],
+) -> PyResult<Bound<'py, PyTuple>> {
     PyTuple::new(py, fields.iter().map(|field| python_name(field)))
 }
 
@@ -78,7 +89,8 @@ impl<'py> Kwargs<'py> {
     pub fn finish(self) -> PyResult<()> {
         match self.remaining {
             Some(remaining) if !remaining.is_empty() => {
-                let names: Vec<String> = remaining.keys().iter().map(|key| key.to_string()).collect();
+                let names: Vec<String> =
+                    remaining.keys().iter().map(|key| key.to_string()).collect();
                 Err(PyTypeError::new_err(format!(
                     "{}() got unexpected keyword argument(s): {}",
                     self.class,

@@ -40,9 +40,26 @@ pub struct PushFrame {
 
 impl PushFrame {
     const FIELDS: &'static [&'static str] = &[
-        "seq_id", "log_id", "service", "method", "headers", "payload_encoding", "payload_type", "payload", "events",
-        "cursor", "internal_ext", "need_ack", "fetch_interval", "now", "fetch_type", "route_params",
-        "heartbeat_duration", "push_server", "is_first", "ack",
+        "seq_id",
+        "log_id",
+        "service",
+        "method",
+        "headers",
+        "payload_encoding",
+        "payload_type",
+        "payload",
+        "events",
+        "cursor",
+        "internal_ext",
+        "need_ack",
+        "fetch_interval",
+        "now",
+        "fetch_type",
+        "route_params",
+        "heartbeat_duration",
+        "push_server",
+        "is_first",
+        "ack",
     ];
 
     fn from_engine(py: Python<'_>, frame: EngineFrame) -> PyResult<Self> {
@@ -94,8 +111,19 @@ pub struct FetchResponse {
 
 impl FetchResponse {
     const FIELDS: &'static [&'static str] = &[
-        "events", "cursor", "internal_ext", "need_ack", "fetch_interval", "now", "fetch_type", "route_params",
-        "heartbeat_duration", "push_server", "is_first", "history_comment_cursor", "history_no_more",
+        "events",
+        "cursor",
+        "internal_ext",
+        "need_ack",
+        "fetch_interval",
+        "now",
+        "fetch_type",
+        "route_params",
+        "heartbeat_duration",
+        "push_server",
+        "is_first",
+        "history_comment_cursor",
+        "history_no_more",
     ];
 
     fn from_engine(py: Python<'_>, response: EngineResponse) -> PyResult<Self> {
@@ -142,7 +170,10 @@ macro_rules! plain_dataclass {
 plain_dataclass!(PushFrame, FetchResponse);
 
 fn events_to_list(py: Python<'_>, events: Vec<webcast_engine::Event>) -> PyResult<Py<PyList>> {
-    let objects = events.into_iter().map(|event| event_to_py(py, event)).collect::<PyResult<Vec<_>>>()?;
+    let objects = events
+        .into_iter()
+        .map(|event| event_to_py(py, event))
+        .collect::<PyResult<Vec<_>>>()?;
     Ok(PyList::new(py, objects)?.unbind())
 }
 
@@ -157,7 +188,9 @@ fn pairs_to_dict(py: Python<'_>, pairs: Vec<(String, String)>) -> PyResult<Py<Py
 /// Decodes one websocket message (a `WebcastPushFrame`), inflating and decoding a `msg` payload into events.
 #[pyfunction]
 pub fn decode_push_frame(py: Python<'_>, data: &[u8]) -> PyResult<PushFrame> {
-    let frame = py.detach(|| EngineFrame::decode(data)).map_err(decode_error)?;
+    let frame = py
+        .detach(|| EngineFrame::decode(data))
+        .map_err(decode_error)?;
     PushFrame::from_engine(py, frame)
 }
 
@@ -180,7 +213,10 @@ pub fn decode_message(py: Python<'_>, method: &str, payload: &[u8]) -> PyResult<
 #[pyfunction]
 pub fn encode_message(py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<(String, Py<PyBytes>)> {
     let event = event_from_py(event)?;
-    Ok((event.method().to_owned(), PyBytes::new(py, &event.encode()).unbind()))
+    Ok((
+        event.method().to_owned(),
+        PyBytes::new(py, &event.encode()).unbind(),
+    ))
 }
 
 /// Encodes a fetch result carrying `events`.

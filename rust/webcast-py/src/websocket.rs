@@ -8,7 +8,6 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use webcast_engine::websocket::{self as engine, Event};
 
 use crate::dataclass;
-use crate::errors::{CapacityError, ConnectionClosedError, InvalidStateError, ProtocolError};
 
 /// The server accepted the upgrade (HTTP 101). TikTok puts `Handshake-Options` among `headers`.
 #[pyclass(module = "tiktok_webcast._core", frozen, get_all)]
@@ -252,25 +251,6 @@ fn event_to_py(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
 }
 
 /// Maps an engine error. Remote errors carry `close_code` (the code sent to the server, or `None`).
-fn to_py_err(py: Python<'_>, error: engine::Error) -> PyErr {
-    let message = error.to_string();
-    let err = match &error {
-        engine::Error::Handshake(_) | engine::Error::Protocol { .. } => {
-            ProtocolError::new_err(message)
-        }
-        engine::Error::Capacity { .. } => CapacityError::new_err(message),
-        engine::Error::InvalidState { .. } => InvalidStateError::new_err(message),
-        engine::Error::Closed { .. } => ConnectionClosedError::new_err(message),
-        engine::Error::InvalidArgument(_) => return PyValueError::new_err(message),
-    };
-    if error.is_remote() {
-        // Setting an attribute on a fresh exception instance cannot fail in practice; if it did, the
-        // exception would still be raised without it.
-        let _ = err.value(py).setattr("close_code", error.close_code());
-    }
-    err
-}
-
 fn mask_from(py: Python<'_>, mask: Option<&[u8]>) -> PyResult<[u8; 4]> {
     match mask {
         Some(mask) => mask
@@ -314,7 +294,7 @@ impl PyWebSocket {
         match result {
             Ok(()) => Ok(events.unbind()),
             Err(error) => {
-                let err = to_py_err(py, error);
+                let err = crate::errors::websocket_error(py, error);
                 err.value(py).setattr("events", events)?;
                 Err(err)
             }
@@ -352,7 +332,8 @@ impl PyWebSocket {
             mask_seed,
             max_message_size,
         };
-        let inner = engine::WebSocket::new(config).map_err(|error| to_py_err(py, error))?;
+        let inner = engine::WebSocket::new(config)
+            .map_err(|error| crate::errors::websocket_error(py, error))?;
         Ok(PyWebSocket { inner })
     }
 
@@ -386,7 +367,7 @@ impl PyWebSocket {
         let mask = mask_from(py, mask)?;
         self.inner
             .send_binary(data, mask)
-            .map_err(|error| to_py_err(py, error))
+            .map_err(|error| crate::errors::websocket_error(py, error))
     }
 
     #[pyo3(signature = (text, mask = None))]
@@ -394,7 +375,7 @@ impl PyWebSocket {
         let mask = mask_from(py, mask)?;
         self.inner
             .send_text(text, mask)
-            .map_err(|error| to_py_err(py, error))
+            .map_err(|error| crate::errors::websocket_error(py, error))
     }
 
     /// Queues a Ping (payload at most 125 bytes).
@@ -403,7 +384,7 @@ impl PyWebSocket {
         let mask = mask_from(py, mask)?;
         self.inner
             .send_ping(data, mask)
-            .map_err(|error| to_py_err(py, error))
+            .map_err(|error| crate::errors::websocket_error(py, error))
     }
 
     /// Starts the closing handshake; the server's answer arrives as `CloseReceived`.
@@ -418,7 +399,7 @@ impl PyWebSocket {
         let mask = mask_from(py, mask)?;
         self.inner
             .close(code, reason, mask)
-            .map_err(|error| to_py_err(py, error))
+            .map_err(|error| crate::errors::websocket_error(py, error))
     }
 
     fn __repr__(&self) -> String {
