@@ -7,16 +7,43 @@ The typed events live here; the low-level protocol (push frames, the sans-IO web
 from importlib.metadata import PackageNotFoundError, version
 
 from tiktok_webcast import events
+from tiktok_webcast._client import Options, TikTok
 from tiktok_webcast._convert import event_to_dict
+from tiktok_webcast._live import ConnectPath, Live, LiveState, LiveStats
+from tiktok_webcast._urls import BaseUrls
 from tiktok_webcast.events import *  # noqa: F403  (the generated list of event classes)
 from tiktok_webcast.exceptions import (
+    AgeRestrictedError,
+    BlockedError,
     CapacityError,
     ConnectionClosedError,
+    ConnectionLostError,
     DecodeError,
+    DeviceBlockedError,
+    HandshakeRejectedError,
     InvalidStateError,
     ProtocolError,
+    SignerAuthError,
+    SignerError,
+    SignerRateLimitError,
+    StreamDownloadError,
+    TikTokHTTPError,
+    UserNotFoundError,
+    UserOfflineError,
     WebcastError,
 )
+from tiktok_webcast.models import (
+    FeedPage,
+    Gift,
+    GiftList,
+    Owner,
+    PriceItem,
+    PriceList,
+    RoomInfo,
+    StreamUrl,
+    UserInfo,
+)
+from tiktok_webcast.streaks import GiftStreak, GiftStreakTracker
 
 try:
     __version__ = version("tiktok-webcast")
@@ -25,11 +52,41 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     *events.__all__,
+    "AgeRestrictedError",
+    "BaseUrls",
+    "BlockedError",
     "CapacityError",
+    "ConnectPath",
     "ConnectionClosedError",
+    "ConnectionLostError",
     "DecodeError",
+    "DeviceBlockedError",
+    "FeedPage",
+    "Gift",
+    "GiftList",
+    "GiftStreak",
+    "GiftStreakTracker",
+    "HandshakeRejectedError",
     "InvalidStateError",
+    "Live",
+    "LiveState",
+    "LiveStats",
+    "Options",
+    "Owner",
+    "PriceItem",
+    "PriceList",
     "ProtocolError",
+    "RoomInfo",
+    "SignerAuthError",
+    "SignerError",
+    "SignerRateLimitError",
+    "StreamDownloadError",
+    "StreamUrl",
+    "TikTok",
+    "TikTokHTTPError",
+    "UserInfo",
+    "UserNotFoundError",
+    "UserOfflineError",
     "WebcastError",
     "__version__",
     "event_to_dict",

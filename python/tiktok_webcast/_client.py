@@ -1,0 +1,223 @@
+"""The ``TikTok`` client: options, the HTTP calls of the seed library, and ``track_user``/``track_room``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+import httpx
+
+from tiktok_webcast._api import TikTokApi, normalize_username
+from tiktok_webcast._http import USER_AGENT, CookieJar, HttpSession
+from tiktok_webcast._live import Live
+from tiktok_webcast._signer import Signer
+from tiktok_webcast._ttwid import TtwidProvider
+from tiktok_webcast._urls import BaseUrls
+from tiktok_webcast.exceptions import InvalidStateError, UserOfflineError
+from tiktok_webcast.models import FeedPage, GiftList, PriceList, RoomInfo, UserInfo
+from tiktok_webcast.trace import TraceWriter
+
+log = logging.getLogger("tiktok_webcast")
+
+ConnectMode = Literal["auto", "signer_free", "signed", "polling"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything ``TikTok(...)`` takes; see its docstring. Secrets are hidden from the repr."""
+
+    signer_url: str | None = None
+    signer_api_key: str | None = field(default=None, repr=False)
+    signer_limits_validation: bool = True
+    session_id: str | None = field(default=None, repr=False)
+    tt_target_idc: str | None = None
+    ttwid: str | None = field(default=None, repr=False)
+    proxy: str | None = field(default=None, repr=False)
+    connect_mode: ConnectMode = "auto"
+    experimental_events: bool = False
+    extra_debug: bool = False
+    log_requests: bool = False
+    ws_trace: str | Path | None = None
+    max_reconnects: int = 5
+    heartbeat_interval: float = 10.0
+    stale_timeout: float = 60.0
+    connect_timeout: float = 20.0
+    event_buffer: int = 1000
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+
+    def websocket_proxy(self) -> str | None:
+        """``proxy``, else ``ALL_PROXY`` (the seed's rule: that variable proxies only the websocket)."""
+        return self.proxy or os.environ.get("ALL_PROXY") or os.environ.get("all_proxy") or None  # noqa: SIM112
+
+
+class TikTok:
+    """A TikTok LIVE client.
+
+    Use it as an async context manager (it owns its HTTP connections and any trace file)::
+
+        async with TikTok() as tiktok:
+            async with tiktok.track_user("someone") as live:
+                async for event in live.events:
+                    print(event)
+
+    Keyword options (gotiktoklive's options, as arguments):
+
+    - ``signer_url``, ``signer_api_key``: an EulerStream-compatible signing service and its key. With a key the
+      signed path is tried first; without one, the signer-free path (PROTOCOL.md decision 1).
+    - ``signer_limits_validation``: ask the signer for its limits and pace requests to them; when False, at most
+      5 signing requests a minute.
+    - ``session_id``, ``tt_target_idc``: a logged-in TikTok session, for 18+ rooms.
+    - ``proxy``: for HTTP and the websocket; ``HTTPS_PROXY`` also works for HTTP, ``ALL_PROXY`` for the websocket.
+    - ``base_urls``: where the services are (``BaseUrls``); default ``TIKTOK_WEBCAST_URLS`` or the real hosts.
+    - ``connect_mode``: ``"auto"`` (with failover), ``"signer_free"``, ``"signed"`` or ``"polling"``.
+    - ``experimental_events``: also deliver ``UnknownEvent``s (they are always counted in ``live.stats``).
+    - ``extra_debug``: log every frame at DEBUG; ``log_requests``: log every HTTP request at INFO.
+    - ``ws_trace``: write every websocket frame to this trace file (docs/trace-format.md).
+    - ``http_client``: an ``httpx.AsyncClient`` to use (Home Assistant's shared one); ``transport``: an httpx
+      transport for our own client (a browser-like TLS fingerprint, a mock).
+    - ``max_reconnects``, ``heartbeat_interval``, ``stale_timeout``, ``connect_timeout``, ``event_buffer``.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_urls: BaseUrls | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        user_agent: str = USER_AGENT,
+        **options: object,
+    ) -> None:
+        self.options = Options(**options)  # type: ignore[arg-type]
+        self.urls = base_urls or BaseUrls.from_env()
+        if self.options.signer_url:
+            self.urls = BaseUrls(
+                self.urls.web, self.urls.webcast, self.urls.ws, self.options.signer_url.rstrip("/")
+            )
+        self.user_agent = user_agent
+        self._own_client = http_client is None
+        self._http_client = http_client or httpx.AsyncClient(
+            transport=transport,
+            proxy=self.options.proxy,
+            verify=self.options.ssl_context or True,
+            trust_env=True,
+            timeout=10.0,
+        )
+        self.jar = CookieJar(self._session_cookies())
+        self.http = HttpSession(
+            self._http_client, user_agent=user_agent, jar=self.jar, log_requests=self.options.log_requests
+        )
+        self.api = TikTokApi(self.http, self.urls, logged_in=self.options.session_id is not None)
+        self.ttwid = TtwidProvider(self.http, self.urls, cached=self.options.ttwid)
+        self.signer = Signer(
+            self.http,
+            self.urls.signer,
+            self.options.signer_api_key,
+            validate_limits=self.options.signer_limits_validation,
+        )
+        self.trace: TraceWriter | None = None
+
+    def __repr__(self) -> str:
+        return f"<TikTok urls={self.urls} options={self.options}>"
+
+    def _session_cookies(self) -> dict[str, str]:
+        cookies = {"tt-target-idc": self.options.tt_target_idc or "useast1a"}
+        if self.options.session_id:
+            for name in ("sessionid", "sessionid_ss", "sid_tt"):
+                cookies[name] = self.options.session_id
+        return cookies
+
+    def session_cookie(self) -> str:
+        """The logged-in session as a Cookie header value, or ``""``."""
+        if not self.options.session_id:
+            return ""
+        idc = self.options.tt_target_idc or "useast1a"
+        return f"sessionid={self.options.session_id}; sid_tt={self.options.session_id}; tt-target-idc={idc}"
+
+    async def __aenter__(self) -> TikTok:
+        if self.options.ws_trace is not None:
+            self.trace = TraceWriter(self.options.ws_trace, meta={"client": "tiktok-webcast"})
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self.trace is not None:
+            self.trace.close()
+            self.trace = None
+        if self._own_client:
+            await self._http_client.aclose()
+
+    # -- information ------------------------------------------------------------------------------------------
+
+    async def get_user_info(self, username: str) -> UserInfo:
+        """The user, their follower counts and their live room if they are live."""
+        return await self.api.user_room(normalize_username(username))
+
+    async def get_room_info(self, room_id: int | None = None, *, username: str | None = None) -> RoomInfo:
+        """A room's title, viewers, host and stream URLs, by room id or by the host's username."""
+        if room_id is None:
+            if username is None:
+                raise InvalidStateError("get_room_info needs a room_id or a username")
+            room_id = (await self._live_user(username)).room_id
+        return await self.api.room_info(room_id)
+
+    async def is_live(self, username: str) -> bool:
+        return (await self.get_user_info(username)).is_live
+
+    async def get_gift_list(self, room_id: int | None = None) -> GiftList:
+        return await self.api.gift_list(room_id)
+
+    async def get_price_list(self) -> PriceList:
+        """Coin prices in USD cents and in the local currency of the caller's IP."""
+        return await self.api.price_list()
+
+    async def feed(self, pages: int | None = None) -> AsyncIterator[FeedPage]:
+        """Pages of recommended live rooms, until ``has_more`` is false or ``pages`` were given."""
+        max_time = 0
+        count = 0
+        while pages is None or count < pages:
+            page = await self.api.feed_page(max_time)
+            count += 1
+            yield page
+            if not page.has_more:
+                return
+            max_time = page.max_time
+
+    # -- tracking ---------------------------------------------------------------------------------------------
+
+    async def _live_user(self, username: str) -> UserInfo:
+        user = await self.get_user_info(username)
+        if not user.is_live:
+            raise UserOfflineError(
+                user.username or normalize_username(username), status=user.room_status or None
+            )
+        return user
+
+    @asynccontextmanager
+    async def track_user(self, username: str) -> AsyncIterator[Live]:
+        """Watches ``username``'s live stream. Raises :class:`UserNotFoundError`, :class:`UserOfflineError` or
+        :class:`AgeRestrictedError` before connecting when that is the case."""
+        user = await self._live_user(username)
+        info = await self.api.room_info(user.room_id)
+        async with Live(self, user.room_id, user.username, info) as live:
+            yield live
+
+    @asynccontextmanager
+    async def track_room(self, room_id: int) -> AsyncIterator[Live]:
+        """Watches a room by id."""
+        info = await self.api.room_info(room_id)
+        if not info.is_live:
+            owner = info.owner.username if info.owner else str(room_id)
+            raise UserOfflineError(owner, status=info.status)
+        async with Live(self, room_id, info.owner.username if info.owner else None, info) as live:
+            yield live
