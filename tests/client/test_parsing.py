@@ -1,0 +1,152 @@
+"""The client's pure parts: usernames, base URLs, redaction, models read from TikTok's JSON shapes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tiktok_webcast import BaseUrls, RoomInfo, TikTok, UserInfo
+from tiktok_webcast._api import normalize_username
+from tiktok_webcast._http import CookieJar
+from tiktok_webcast._live import _handshake_interval, _SeenIds
+from tiktok_webcast._redact import redact
+from tiktok_webcast._signer import _retry_after
+from tiktok_webcast.models import GiftList, PriceList
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["someone", "@someone", " @someone ", "https://www.tiktok.com/@someone/live", "tiktok.com/@someone", "@someone/live?x=1"],
+)
+def test_usernames_normalise(given: str) -> None:
+    assert normalize_username(given) == "someone"
+
+
+def test_base_urls_from_one_url_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    one = BaseUrls.from_url("http://127.0.0.1:8080/")
+    assert (one.web, one.webcast, one.ws, one.signer) == (
+        "http://127.0.0.1:8080", "http://127.0.0.1:8080", "ws://127.0.0.1:8080", "http://127.0.0.1:8080"
+    )
+    assert BaseUrls.from_url("https://h:1").ws == "wss://h:1"
+    mixed = BaseUrls.from_json('{"web": "http://a:1", "ws": "ws://b:2", "media": "http://m"}')
+    assert (mixed.web, mixed.ws, mixed.webcast) == ("http://a:1", "ws://b:2", "https://webcast.tiktok.com")
+    monkeypatch.setenv("TIKTOK_WEBCAST_URLS", "http://x:9")
+    assert BaseUrls.from_env().signer == "http://x:9"
+    monkeypatch.delenv("TIKTOK_WEBCAST_URLS")
+    assert BaseUrls.from_env() == BaseUrls()
+    with pytest.raises(ValueError):
+        BaseUrls.from_json("[1]")
+
+
+def test_secrets_are_redacted() -> None:
+    text = redact("GET https://s/webcast/fetch?room_id=1&apiKey=KEY123&x=1 Cookie: sessionid=SID; ttwid=TT; a=b")
+    assert "KEY123" not in text and "SID" not in text and "TT;" not in text
+    assert "room_id=1" in text and "a=b" in text
+
+
+def test_client_repr_hides_secrets() -> None:
+    client = TikTok(signer_api_key="KEY-SECRET", session_id="SESSION-SECRET", ttwid="TTWID-SECRET", proxy="http://u:PW@p")
+    text = repr(client) + repr(client.signer) + repr(client.jar)
+    for secret in ("KEY-SECRET", "SESSION-SECRET", "TTWID-SECRET", "PW"):
+        assert secret not in text
+
+
+def test_cookie_jar_merges_every_pair_of_the_signer_header() -> None:
+    jar = CookieJar({"tt-target-idc": "useast1a"})
+    jar.update_from_header("ttwid=abc; msToken=def;odd")
+    assert jar.get("ttwid") == "abc" and jar.get("msToken") == "def"
+    assert jar.header() == "tt-target-idc=useast1a; ttwid=abc; msToken=def"
+
+
+def test_handshake_options_give_the_heartbeat_interval() -> None:
+    assert _handshake_interval("compress=gzip; ping_interval=10") == 10
+    assert _handshake_interval("ping-interval=5") == 5
+    assert _handshake_interval("compress=gzip") is None
+    assert _handshake_interval(None) is None
+    assert _handshake_interval("ping-interval=soon") is None
+
+
+def test_seen_ids_drop_replays_and_stay_bounded() -> None:
+    seen = _SeenIds(capacity=3)
+    assert seen.first_time(1) and not seen.first_time(1)
+    assert seen.first_time(0) and seen.first_time(0)
+    for msg_id in (2, 3, 4):
+        assert seen.first_time(msg_id)
+    assert seen.first_time(1)
+
+
+def test_retry_after_reads_every_header_the_libraries_use() -> None:
+    assert _retry_after({"retry-after": "12"}) == 12
+    assert 0 < _retry_after({"ratelimit-reset": "30"}) <= 30
+    assert _retry_after({}) == 60
+
+
+ROOM_INFO = {
+    "id_str": "7309128470994258694",
+    "status": 2,
+    "title": "hello",
+    "user_count": 1622,
+    "stats": {"total_user": 246399, "like_count": 5000},
+    "start_time": 1700000000,
+    "owner": {
+        "id_str": "123",
+        "display_id": "host",
+        "nickname": "Host",
+        "avatar_thumb": {"url_list": ["https://a/1.webp"]},
+        "follow_info": {"follower_count": 10, "following_count": 2},
+    },
+    "stream_url": {
+        "flv_pull_url": {"FULL_HD1": "https://p/full.flv", "SD1": "https://p/sd.flv"},
+        "hls_pull_url": "https://p/index.m3u8",
+        "live_core_sdk_data": {
+            "pull_data": {
+                "stream_data": json.dumps(
+                    {"data": {"origin": {"main": {"flv": "https://p/o.flv", "hls": "https://p/o.m3u8"}},
+                              "sd": {"main": {"flv": "https://p/s.flv"}}}}
+                ),
+                "options": {"qualities": [{"sdk_key": "origin", "level": 10}, {"sdk_key": "sd", "level": 2}]},
+            }
+        },
+    },
+}
+
+
+def test_room_info_reads_the_documented_fields() -> None:
+    room = RoomInfo.from_json(ROOM_INFO)
+    assert room.room_id == 7309128470994258694 and room.is_live
+    assert (room.viewers, room.total_viewers, room.likes) == (1622, 246399, 5000)
+    assert room.owner is not None and (room.owner.username, room.owner.follower_count) == ("host", 10)
+    assert set(room.stream_urls) == {"origin", "sd"}
+    best = room.best_stream()
+    assert best is not None and best.flv == "https://p/o.flv"
+    assert room.best_stream("sd") == room.stream_urls["sd"]
+    assert room.hls_url == "https://p/index.m3u8"
+
+
+def test_room_info_falls_back_to_flv_pull_url() -> None:
+    data = dict(ROOM_INFO, stream_url={"flv_pull_url": {"FULL_HD1": "https://p/full.flv", "SD1": "https://p/sd.flv"}})
+    best = RoomInfo.from_json(data).best_stream()
+    assert best is not None and best.quality == "FULL_HD1"
+
+
+def test_user_info_from_api_live() -> None:
+    data = {
+        "user": {"id": "1", "uniqueId": "host", "nickname": "Host", "roomId": "77", "status": 2},
+        "stats": {"followerCount": 5, "followingCount": 1},
+        "liveRoom": {"status": 2, "title": "t", "liveRoomStats": {"userCount": 9}, "startTime": 5},
+    }
+    user = UserInfo.from_json(data)
+    assert user.is_live and (user.room_id, user.follower_count, user.viewers) == (77, 5, 9)
+    offline = UserInfo.from_json({"user": {"id": "1", "uniqueId": "host", "roomId": "", "status": 4}})
+    assert not offline.is_live
+
+
+def test_gift_and_price_lists() -> None:
+    gifts = GiftList.from_json({"gifts": [{"id": 5655, "name": "Rose", "diamond_count": 1, "type": 1}, "junk"]})
+    assert len(gifts) == 1 and gifts[5655].name == "Rose" and gifts.get(1) is None
+    prices = PriceList.from_json(
+        {"data": [{"id": 1, "diamond_count": 70, "price": 99, "exchange_price": 89,
+                   "currency_price": [{"currency": "EUR"}]}], "extra": {"default_currency": "EUR"}}
+    )
+    assert prices.items[0].coins == 70 and prices.items[0].currency == "EUR"
