@@ -18,7 +18,7 @@ pub fn is_gzip(data: &[u8]) -> bool {
 
 /// Inflates `data`, failing with [`DecodeError::TooLarge`] rather than producing more than `limit` bytes.
 pub fn gunzip(data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
-    let mut inflated = Vec::with_capacity(data.len().saturating_mul(4).min(limit));
+    let mut inflated = Vec::with_capacity(expected_size(data).min(limit));
     let read_limit = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     GzDecoder::new(data)
         .take(read_limit)
@@ -28,6 +28,15 @@ pub fn gunzip(data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
         return Err(DecodeError::TooLarge { limit });
     }
     Ok(inflated)
+}
+
+/// The inflated size the gzip trailer announces (ISIZE, modulo 2^32): a hint for the buffer, never trusted beyond
+/// the caller's limit.
+fn expected_size(data: &[u8]) -> usize {
+    match data.len().checked_sub(4).and_then(|start| data.get(start..)) {
+        Some(&[a, b, c, d]) => usize::try_from(u32::from_le_bytes([a, b, c, d])).unwrap_or(usize::MAX),
+        _ => 0,
+    }
 }
 
 /// Compresses `data` as the server does for `compress=gzip` connections.
