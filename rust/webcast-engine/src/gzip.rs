@@ -9,6 +9,8 @@ use flate2::Compression;
 use crate::DecodeError;
 
 const MAGIC: [u8; 3] = [0x1f, 0x8b, 0x08];
+/// WebCast payloads inflate about 6x; the buffer hint allows for far more before it grows.
+const MAX_PLAUSIBLE_RATIO: usize = 32;
 
 /// True when `data` starts with the gzip magic and the deflate method byte.
 #[must_use]
@@ -18,7 +20,10 @@ pub fn is_gzip(data: &[u8]) -> bool {
 
 /// Inflates `data`, failing with [`DecodeError::TooLarge`] rather than producing more than `limit` bytes.
 pub fn gunzip(data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
-    let mut inflated = Vec::with_capacity(expected_size(data).min(limit));
+    // The trailer is the sender's word: trust it only up to a plausible ratio, so that a forged 30-byte frame
+    // cannot reserve the whole limit.
+    let plausible = data.len().saturating_mul(MAX_PLAUSIBLE_RATIO).max(4096);
+    let mut inflated = Vec::with_capacity(expected_size(data).min(plausible).min(limit));
     let read_limit = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     GzDecoder::new(data)
         .take(read_limit)
@@ -33,8 +38,14 @@ pub fn gunzip(data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
 /// The inflated size the gzip trailer announces (ISIZE, modulo 2^32): a hint for the buffer, never trusted beyond
 /// the caller's limit.
 fn expected_size(data: &[u8]) -> usize {
-    match data.len().checked_sub(4).and_then(|start| data.get(start..)) {
-        Some(&[a, b, c, d]) => usize::try_from(u32::from_le_bytes([a, b, c, d])).unwrap_or(usize::MAX),
+    match data
+        .len()
+        .checked_sub(4)
+        .and_then(|start| data.get(start..))
+    {
+        Some(&[a, b, c, d]) => {
+            usize::try_from(u32::from_le_bytes([a, b, c, d])).unwrap_or(usize::MAX)
+        }
         _ => 0,
     }
 }

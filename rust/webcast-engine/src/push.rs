@@ -39,7 +39,8 @@ impl PushFrame {
         let declared_gzip = headers
             .iter()
             .any(|(key, value)| key == COMPRESS_HEADER && value.eq_ignore_ascii_case("gzip"));
-        let payload = if declared_gzip || is_gzip(&frame.payload) {
+        // An empty payload is empty whatever the header says (a heartbeat reply on a gzip connection).
+        let payload = if !frame.payload.is_empty() && (declared_gzip || is_gzip(&frame.payload)) {
             Bytes::from(gunzip(&frame.payload, MAX_INFLATED_SIZE)?)
         } else {
             frame.payload

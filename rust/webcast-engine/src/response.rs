@@ -66,7 +66,7 @@ impl FetchResponse {
                 .events
                 .iter()
                 .map(|event| proto::BaseProtoMessage {
-                    method: event.method().to_owned(),
+                    method: event.wire_method().to_owned(),
                     payload: Bytes::from(event.encode()),
                     msg_id: event.msg_id(),
                     ..Default::default()

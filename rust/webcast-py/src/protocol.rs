@@ -209,7 +209,7 @@ pub fn decode_message(py: Python<'_>, method: &str, payload: &[u8]) -> PyResult<
     event_to_py(py, webcast_engine::decode_message(method, payload))
 }
 
-/// The payload of an event's message: `(method, payload)`.
+/// The payload of an event's message: `(method, payload)`. A `UserEvent` goes as the method its type needs.
 #[pyfunction]
 pub fn encode_message(py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<(String, Py<PyBytes>)> {
     let event = event_from_py(event)?;

@@ -107,6 +107,16 @@ macro_rules! define_events {
                 }
             }
 
+            /// The method to send the event's payload as: its own, except that a user event's layout follows
+            /// its type (a join is a member message, a follow or share a social one), whatever `method` says.
+            #[must_use]
+            pub fn wire_method(&self) -> &str {
+                match self {
+                    Event::UserEvent(event) => event.event.method(),
+                    other => other.method(),
+                }
+            }
+
             /// `common.msg_id`, the de-duplication key.
             #[must_use]
             pub fn msg_id(&self) -> i64 {
