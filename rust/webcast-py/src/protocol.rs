@@ -214,7 +214,7 @@ pub fn decode_message(py: Python<'_>, method: &str, payload: &[u8]) -> PyResult<
 pub fn encode_message(py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<(String, Py<PyBytes>)> {
     let event = event_from_py(event)?;
     Ok((
-        event.method().to_owned(),
+        event.wire_method().to_owned(),
         PyBytes::new(py, &event.encode()).unbind(),
     ))
 }
