@@ -46,6 +46,8 @@ class Options:
     log_requests: bool = False
     ws_trace: str | Path | None = None
     max_reconnects: int = 5
+    backoff_base: float = 2.0
+    backoff_max: float = 30.0
     heartbeat_interval: float = 10.0
     stale_timeout: float = 60.0
     connect_timeout: float = 20.0
@@ -82,7 +84,10 @@ class TikTok:
     - ``ws_trace``: write every websocket frame to this trace file (docs/trace-format.md).
     - ``http_client``: an ``httpx.AsyncClient`` to use (Home Assistant's shared one); ``transport``: an httpx
       transport for our own client (a browser-like TLS fingerprint, a mock).
-    - ``max_reconnects``, ``heartbeat_interval``, ``stale_timeout``, ``connect_timeout``, ``event_buffer``.
+    - ``max_reconnects``: consecutive failed connects before giving up (every allowed path is tried first);
+      ``backoff_base``/``backoff_max``: the jittered exponential backoff between them (2, 4, 8, 16, 30 s).
+    - ``heartbeat_interval``, ``stale_timeout``, ``connect_timeout``, ``event_buffer`` (events held for a slow
+      consumer before the connection waits for it).
     """
 
     def __init__(
@@ -97,9 +102,7 @@ class TikTok:
         self.options = Options(**options)  # type: ignore[arg-type]
         self.urls = base_urls or BaseUrls.from_env()
         if self.options.signer_url:
-            self.urls = BaseUrls(
-                self.urls.web, self.urls.webcast, self.urls.ws, self.options.signer_url.rstrip("/")
-            )
+            self.urls = BaseUrls(self.urls.web, self.urls.webcast, self.urls.ws, self.options.signer_url.rstrip("/"))
         self.user_agent = user_agent
         self._own_client = http_client is None
         self._http_client = http_client or httpx.AsyncClient(
@@ -198,9 +201,7 @@ class TikTok:
     async def _live_user(self, username: str) -> UserInfo:
         user = await self.get_user_info(username)
         if not user.is_live:
-            raise UserOfflineError(
-                user.username or normalize_username(username), status=user.room_status or None
-            )
+            raise UserOfflineError(user.username or normalize_username(username), status=user.room_status or None)
         return user
 
     @asynccontextmanager

@@ -44,7 +44,6 @@ log = logging.getLogger("tiktok_webcast.live")
 WS_PATH = "/webcast/im/ws_proxy/ws_reuse_supplement/"
 HEALTHY_SESSION = 30.0
 DEVICE_BLOCKED_DELAY = 2.0
-MAX_BACKOFF = 30.0
 PATH_FAILURES_BEFORE_FAILOVER = 3
 STREAM_ENDED_ACTIONS = (3, 4)
 SEEN_IDS = 20_000
@@ -110,6 +109,24 @@ class _StreamEnded(Exception):
     pass
 
 
+class _Events:
+    """The event iterator (a plain object, not an async generator, so breaking out of it needs no cleanup)."""
+
+    def __init__(self, live: Live) -> None:
+        self._live = live
+
+    def __aiter__(self) -> _Events:
+        return self
+
+    async def __anext__(self) -> Event:
+        try:
+            return await self._live._receive.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            if self._live._failure is not None:
+                raise self._live._failure from None
+            raise StopAsyncIteration from None
+
+
 class Live:
     """A live room being watched. Use it as an async context manager; iterate ``events``.
 
@@ -132,6 +149,7 @@ class Live:
         self._failures: Counter[ConnectPath] = Counter()
         self._gifts: GiftList | None = None
         self._task_group: TaskGroup | None = None
+        self._connected = anyio.Event()
         send, receive = anyio.create_memory_object_stream[Event](client.options.event_buffer)
         self._send: MemoryObjectSendStream[Event] = send
         self._receive: MemoryObjectReceiveStream[Event] = receive
@@ -152,7 +170,15 @@ class Live:
     ) -> bool | None:
         await self.close()
         assert self._task_group is not None
-        return await self._task_group.__aexit__(exc_type, exc, tb)
+        try:
+            return await self._task_group.__aexit__(exc_type, exc, tb)
+        except BaseExceptionGroup as group:
+            # Only the body of ``async with`` failed: give the caller its own exception, not a group of one.
+            if exc is not None and len(group.exceptions) == 1 and group.exceptions[0] is exc:
+                raise exc from exc.__cause__
+            raise
+        finally:
+            self._receive.close()
 
     async def close(self) -> None:
         """Stops watching; the event iterator ends."""
@@ -164,14 +190,13 @@ class Live:
 
     @property
     def events(self) -> AsyncIterator[Event]:
-        """Typed events in arrival order, without the duplicates a reconnect replays."""
-        return self._iterate()
+        """Typed events in arrival order, without the duplicates a reconnect replays. Ends when the stream ends;
+        raises :class:`ConnectionLostError` when every reconnect failed."""
+        return _Events(self)
 
-    async def _iterate(self) -> AsyncIterator[Event]:
-        async for event in self._receive:
-            yield event
-        if self._failure is not None:
-            raise self._failure
+    async def wait_connected(self) -> None:
+        """Returns once the connection is up (after the websocket's 101, or the first poll)."""
+        await self._connected.wait()
 
     async def gift_info(self) -> GiftList:
         """The room's gift list, fetched once; look a ``GiftEvent`` up with ``(await live.gift_info()).get(e.id)``."""
@@ -202,12 +227,10 @@ class Live:
                     attempt = 1 if alive >= HEALTHY_SESSION else attempt + 1
                     if alive < HEALTHY_SESSION:
                         self._failures[path] += 1
-                    delay = self._delay(error, attempt)
-                    log.warning(
-                        "%r: %s on the %s path; retry %d in %.1f s", self, error, path.value, attempt, delay
-                    )
-                    if attempt > self._client.options.max_reconnects:
+                    if self._exhausted(attempt):
                         raise ConnectionLostError(attempt - 1) from error
+                    delay = self._delay(error, attempt)
+                    log.warning("%r: %s on the %s path; retry %d in %.1f s", self, error, path.value, attempt, delay)
                 self.state = LiveState.RECONNECTING
                 self.stats.reconnects += 1
                 await anyio.sleep(delay)
@@ -216,6 +239,13 @@ class Live:
             self.state = LiveState.CLOSED
         finally:
             self._send.close()
+
+    def _exhausted(self, attempt: int) -> bool:
+        """Give up after ``max_reconnects`` consecutive failures, but not before every allowed path was tried."""
+        limit = self._client.options.max_reconnects
+        if attempt <= limit:
+            return False
+        return limit == 0 or all(self._failures[path] > 0 for path in self._allowed_paths())
 
     def _can_fail_over(self, path: ConnectPath, error: BaseException) -> bool:
         others = [p for p in self._allowed_paths() if p is not path]
@@ -243,9 +273,12 @@ class Live:
         return allowed[0]
 
     def _delay(self, error: BaseException, attempt: int) -> float:
+        options = self._client.options
         if isinstance(error, DeviceBlockedError):
-            return DEVICE_BLOCKED_DELAY
-        backoff = min(2.0**attempt, MAX_BACKOFF) * random.uniform(0.5, 1.0)
+            return min(DEVICE_BLOCKED_DELAY, options.backoff_max)
+        # Jittered exponential backoff: 2, 4, 8, 16, 30 s by default (PROTOCOL.md decision 3).
+        backoff = min(options.backoff_base**attempt, options.backoff_max)
+        backoff *= random.uniform(0.5, 1.0)
         if isinstance(error, SignerRateLimitError):
             return max(error.retry_after, backoff)
         return backoff
@@ -255,17 +288,19 @@ class Live:
         if path is ConnectPath.POLLING:
             await self._poll(connected_at)
             return
-        connection = await (
-            self._open_signer_free() if path is ConnectPath.SIGNER_FREE else self._open_signed()
-        )
+        connection = await (self._open_signer_free() if path is ConnectPath.SIGNER_FREE else self._open_signed())
         connected_at.append(anyio.current_time())
-        self._failures[path] = 0
-        self.state = LiveState.CONNECTED
+        self._mark_connected(path)
         log.info("%r: connected", self)
         try:
             await self._pump(connection)
         finally:
             await connection.aclose()
+
+    def _mark_connected(self, path: ConnectPath) -> None:
+        self._failures[path] = 0
+        self.state = LiveState.CONNECTED
+        self._connected.set()
 
     def _ws_headers(self, cookie: str) -> list[tuple[str, str]]:
         headers = [
@@ -452,8 +487,7 @@ class Live:
             if first:
                 first = False
                 connected_at.append(anyio.current_time())
-                self._failures[ConnectPath.POLLING] = 0
-                self.state = LiveState.CONNECTED
+                self._mark_connected(ConnectPath.POLLING)
             self._remember_cursor(response.cursor, response.internal_ext)
             await self._deliver(response.events)
             await anyio.sleep(max(response.fetch_interval, 1000) / 1000)

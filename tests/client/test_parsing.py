@@ -17,7 +17,14 @@ from tiktok_webcast.models import GiftList, PriceList
 
 @pytest.mark.parametrize(
     "given",
-    ["someone", "@someone", " @someone ", "https://www.tiktok.com/@someone/live", "tiktok.com/@someone", "@someone/live?x=1"],
+    [
+        "someone",
+        "@someone",
+        " @someone ",
+        "https://www.tiktok.com/@someone/live",
+        "tiktok.com/@someone",
+        "@someone/live?x=1",
+    ],
 )
 def test_usernames_normalise(given: str) -> None:
     assert normalize_username(given) == "someone"
@@ -26,7 +33,10 @@ def test_usernames_normalise(given: str) -> None:
 def test_base_urls_from_one_url_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
     one = BaseUrls.from_url("http://127.0.0.1:8080/")
     assert (one.web, one.webcast, one.ws, one.signer) == (
-        "http://127.0.0.1:8080", "http://127.0.0.1:8080", "ws://127.0.0.1:8080", "http://127.0.0.1:8080"
+        "http://127.0.0.1:8080",
+        "http://127.0.0.1:8080",
+        "ws://127.0.0.1:8080",
+        "http://127.0.0.1:8080",
     )
     assert BaseUrls.from_url("https://h:1").ws == "wss://h:1"
     mixed = BaseUrls.from_json('{"web": "http://a:1", "ws": "ws://b:2", "media": "http://m"}')
@@ -46,7 +56,9 @@ def test_secrets_are_redacted() -> None:
 
 
 def test_client_repr_hides_secrets() -> None:
-    client = TikTok(signer_api_key="KEY-SECRET", session_id="SESSION-SECRET", ttwid="TTWID-SECRET", proxy="http://u:PW@p")
+    client = TikTok(
+        signer_api_key="KEY-SECRET", session_id="SESSION-SECRET", ttwid="TTWID-SECRET", proxy="http://u:PW@p"
+    )
     text = repr(client) + repr(client.signer) + repr(client.jar)
     for secret in ("KEY-SECRET", "SESSION-SECRET", "TTWID-SECRET", "PW"):
         assert secret not in text
@@ -102,8 +114,12 @@ ROOM_INFO = {
         "live_core_sdk_data": {
             "pull_data": {
                 "stream_data": json.dumps(
-                    {"data": {"origin": {"main": {"flv": "https://p/o.flv", "hls": "https://p/o.m3u8"}},
-                              "sd": {"main": {"flv": "https://p/s.flv"}}}}
+                    {
+                        "data": {
+                            "origin": {"main": {"flv": "https://p/o.flv", "hls": "https://p/o.m3u8"}},
+                            "sd": {"main": {"flv": "https://p/s.flv"}},
+                        }
+                    }
                 ),
                 "options": {"qualities": [{"sdk_key": "origin", "level": 10}, {"sdk_key": "sd", "level": 2}]},
             }
@@ -146,7 +162,17 @@ def test_gift_and_price_lists() -> None:
     gifts = GiftList.from_json({"gifts": [{"id": 5655, "name": "Rose", "diamond_count": 1, "type": 1}, "junk"]})
     assert len(gifts) == 1 and gifts[5655].name == "Rose" and gifts.get(1) is None
     prices = PriceList.from_json(
-        {"data": [{"id": 1, "diamond_count": 70, "price": 99, "exchange_price": 89,
-                   "currency_price": [{"currency": "EUR"}]}], "extra": {"default_currency": "EUR"}}
+        {
+            "data": [
+                {
+                    "id": 1,
+                    "diamond_count": 70,
+                    "price": 99,
+                    "exchange_price": 89,
+                    "currency_price": [{"currency": "EUR"}],
+                }
+            ],
+            "extra": {"default_currency": "EUR"},
+        }
     )
     assert prices.items[0].coins == 70 and prices.items[0].currency == "EUR"

@@ -15,7 +15,13 @@ class FakeClock:
 
 def gift(count: int, *, end: bool = False, group: int = 77, gift_type: int = 1, user_id: int = 1) -> GiftEvent:
     return GiftEvent(
-        id=5655, name="Rose", cost=1, type=gift_type, repeat_count=count, repeat_end=end, group_id=group,
+        id=5655,
+        name="Rose",
+        cost=1,
+        type=gift_type,
+        repeat_count=count,
+        repeat_end=end,
+        group_id=group,
         user=User(id=user_id, username=f"u{user_id}"),
     )
 

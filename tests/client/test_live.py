@@ -1,0 +1,259 @@
+"""The client end to end against the simulator: connect paths and failover, acks and heartbeats, reconnects
+without loss or duplicates, stream end, errors users hit, 18+ rooms, traces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from tiktok_webcast import (
+    AgeRestrictedError,
+    ChatEvent,
+    ConnectionLostError,
+    ConnectPath,
+    ControlEvent,
+    LiveState,
+    UnknownEvent,
+    User,
+    UserNotFoundError,
+    UserOfflineError,
+)
+from tiktok_webcast.simulator import (
+    ApiKey,
+    Creator,
+    DeviceBlocked,
+    RefuseHandshake,
+    Replay,
+    Scenario,
+    Script,
+    SignerConfig,
+    SignerFault,
+    Simulator,
+)
+from tiktok_webcast.trace import read_trace
+
+pytestmark = pytest.mark.anyio
+
+QUIET = Script()
+KEY = "test-key"
+
+
+def scenario(*creators: Creator, **extra: Any) -> Scenario:
+    signer = SignerConfig(keys=(ApiKey(KEY, per_minute=600),), anonymous=True, anonymous_per_minute=600)
+    return Scenario(name="client-test", creators=creators or (Creator("alice", script=QUIET),), signer=signer, **extra)
+
+
+def chat(msg_id: int, text: str = "") -> ChatEvent:
+    return ChatEvent(
+        user=User(id=msg_id, username=f"viewer{msg_id}"), comment=text or f"comment {msg_id}", msg_id=msg_id
+    )
+
+
+async def collect_until(live: Any, done: Any, *, timeout: float = 10.0) -> list[Any]:
+    events: list[Any] = []
+    with anyio.fail_after(timeout):
+        async for event in live.events:
+            events.append(event)
+            if done(events):
+                break
+    return events
+
+
+def injected(event: Any) -> bool:
+    """Events the test injected (msg ids 1000-9999), not the simulator's own chat or history replays."""
+    return isinstance(event, ChatEvent) and 1000 <= event.msg_id < 10_000
+
+
+def comment_ids(events: list[Any]) -> list[int]:
+    return [e.msg_id for e in events if injected(e)]
+
+
+async def wait_connected(live: Any) -> None:
+    with anyio.fail_after(10):
+        await live.wait_connected()
+
+
+async def test_signer_free_connect_delivers_injected_events_and_acks_them(client_for: Any) -> None:
+    async with Simulator(scenario()) as sim, client_for(sim) as client, client.track_user("@alice") as live:
+        await wait_connected(live)
+        assert live.path is ConnectPath.SIGNER_FREE
+        sim.inject("alice", *(chat(1000 + i) for i in range(5)))
+        events = await collect_until(live, lambda got: len(comment_ids(got)) == 5)
+        assert comment_ids(events) == [1000, 1001, 1002, 1003, 1004]
+        await sim.wait_until(lambda: bool(sim.acks(live.room_id)))
+        [session] = sim.sessions
+        assert session.path == "signer-free" and session.entered == [live.room_id]
+        assert session.heartbeats and session.heartbeats[0].seq == 1
+        assert live.stats.acks == len(session.acks) > 0
+
+
+async def test_stream_end_ends_the_iterator_cleanly(client_for: Any) -> None:
+    async with Simulator(scenario()) as sim, client_for(sim) as client, client.track_user("alice") as live:
+        await wait_connected(live)
+        sim.end_stream("alice")
+        events = await collect_until(live, lambda got: False)
+        assert isinstance(events[-1], ControlEvent) and events[-1].action == 3
+        assert live.state is LiveState.ENDED
+
+
+async def test_a_dropped_socket_reconnects_without_loss_or_duplicates(client_for: Any) -> None:
+    async with Simulator(scenario()) as sim, client_for(sim) as client, client.track_user("alice") as live:
+        await wait_connected(live)
+        sim.inject("alice", *(chat(1000 + i) for i in range(6)))
+        seen = await collect_until(live, lambda got: len(comment_ids(got)) == 6)
+        sim.drop_sockets("alice")
+        with anyio.fail_after(10):
+            while live.stats.reconnects == 0 or live.state is not LiveState.CONNECTED:
+                await anyio.sleep(0.01)
+        sim.inject("alice", *(chat(2000 + i) for i in range(3)))
+        seen += await collect_until(live, lambda got: 2002 in comment_ids(got))
+        ids = comment_ids(seen)
+        assert sorted(ids) == [*range(1000, 1006), 2000, 2001, 2002]
+        assert len(ids) == len(set(ids))
+        assert live.stats.duplicates >= 1
+        assert len(sim.sessions) == 2
+
+
+async def test_device_blocked_rotates_the_ttwid_and_recovers(client_for: Any) -> None:
+    async with Simulator(scenario(faults=(DeviceBlocked(count=1),))) as sim, client_for(sim) as client:
+        async with client.track_user("alice") as live:
+            await wait_connected(live)
+            first_ttwid = client.ttwid.current
+            assert live.stats.reconnects == 1 and live.path is ConnectPath.SIGNER_FREE
+        assert first_ttwid is not None
+
+
+async def test_the_signed_path_is_used_with_an_api_key(client_for: Any) -> None:
+    async with Simulator(scenario()) as sim, client_for(sim, signer_api_key=KEY) as client:
+        async with client.track_user("alice") as live:
+            await wait_connected(live)
+            assert live.path is ConnectPath.SIGNED
+            sim.inject("alice", chat(1000))
+            events = await collect_until(live, lambda got: 1000 in comment_ids(got))
+            assert comment_ids(events) == [1000]
+        assert [s.path for s in sim.sessions] == ["signed"]
+        assert sim.signer_requests >= 1
+
+
+async def test_a_rejected_api_key_fails_over_to_signer_free(client_for: Any) -> None:
+    async with Simulator(scenario()) as sim, client_for(sim, signer_api_key="wrong-key") as client:
+        async with client.track_user("alice") as live:
+            await wait_connected(live)
+            assert live.path is ConnectPath.SIGNER_FREE
+
+
+async def test_a_rate_limited_signer_is_waited_for(client_for: Any) -> None:
+    faults = (SignerFault(status=429, count=1, path="/webcast/fetch", retry_after=0),)
+    async with (
+        Simulator(scenario(faults=faults)) as sim,
+        client_for(sim, signer_api_key=KEY, connect_mode="signed") as client,client.track_user("alice") as live
+    ):
+        await wait_connected(live)
+        assert live.path is ConnectPath.SIGNED and live.stats.reconnects == 1
+
+
+async def test_polling_when_no_websocket_is_accepted(client_for: Any) -> None:
+    async with Simulator(scenario(faults=(RefuseHandshake(count=1000, message="illegal secret key"),))) as sim:
+        async with client_for(sim) as client, client.track_user("alice") as live:
+            await wait_connected(live)
+            assert live.path is ConnectPath.POLLING
+            assert live.stats.reconnects == 6
+            sim.inject("alice", chat(1000))
+            events = await collect_until(live, lambda got: 1000 in comment_ids(got))
+            assert comment_ids(events) == [1000]
+
+
+async def test_giving_up_raises_connection_lost_from_the_iterator(client_for: Any) -> None:
+    refuse = RefuseHandshake(count=1000, message="nope")
+    async with Simulator(scenario(faults=(refuse,))) as sim:
+        async with client_for(sim, connect_mode="signer_free", max_reconnects=2) as client:
+            async with client.track_user("alice") as live:
+                with pytest.raises(ConnectionLostError), anyio.fail_after(10):
+                    async for _ in live.events:
+                        pass
+            assert live.state is LiveState.CLOSED
+
+
+async def test_a_malformed_frame_is_counted_and_the_stream_goes_on(client_for: Any) -> None:
+    async with Simulator(scenario()) as sim, client_for(sim) as client, client.track_user("alice") as live:
+        await wait_connected(live)
+        sim.send_malformed("alice", "garbage")
+        sim.inject("alice", chat(1000))
+        await collect_until(live, lambda got: 1000 in comment_ids(got))
+        with anyio.fail_after(5):
+            while live.stats.decode_errors == 0:
+                await anyio.sleep(0.01)
+        assert live.stats.decode_errors == 1 and live.stats.reconnects == 0 and live.state is LiveState.CONNECTED
+
+
+async def test_users_who_are_missing_or_offline(client_for: Any) -> None:
+    creators = (Creator("alice", script=QUIET), Creator("bob", live=False))
+    async with Simulator(scenario(*creators)) as sim, client_for(sim) as client:
+        with pytest.raises(UserNotFoundError):
+            async with client.track_user("nobody_here"):
+                pass
+        with pytest.raises(UserOfflineError):
+            async with client.track_user("bob"):
+                pass
+        assert not (await client.get_user_info("bob")).is_live
+        assert await client.is_live("alice")
+
+
+async def test_an_adult_room_needs_a_session(client_for: Any) -> None:
+    async with Simulator(scenario(Creator("grown", adult=True, script=QUIET))) as sim:
+        async with client_for(sim) as client:
+            with pytest.raises(AgeRestrictedError):
+                async with client.track_user("grown"):
+                    pass
+        async with client_for(sim, session_id="logged-in") as client, client.track_user("grown") as live:
+            await wait_connected(live)
+            assert live.info is not None and live.info.stream_urls
+
+
+async def test_the_trace_records_frames_and_replays_as_a_scenario(client_for: Any, tmp_path: Path) -> None:
+    trace_path = tmp_path / "live.trace.jsonl"
+    async with Simulator(scenario()) as sim, client_for(sim, ws_trace=trace_path) as client:
+        async with client.track_user("alice") as live:
+            await wait_connected(live)
+            sim.inject("alice", *(chat(1000 + i, f"traced {i}") for i in range(3)))
+            recorded = await collect_until(live, lambda got: len(comment_ids(got)) == 3)
+    trace = read_trace(trace_path)
+    assert any(r.dir == "out" for r in trace.frames) and trace.server_frames
+    replay = Scenario(name="replay", replay=Replay(trace=str(trace_path), username="replayed"))
+    async with Simulator(replay) as sim, client_for(sim) as client, client.track_user("replayed") as live:
+        replayed = await collect_until(live, lambda got: len(comment_ids(got)) == 3)
+    assert [e.comment for e in replayed if injected(e)] == [e.comment for e in recorded if injected(e)]
+
+
+@pytest.mark.parametrize("experimental", [False, True])
+async def test_unknown_messages_are_counted_and_delivered_when_asked(client_for: Any, experimental: bool) -> None:
+    # Field 1 is the usual header with common.msg_id (field 2) = 5000 + i: the id is read even from unknown types.
+    unknown = [
+        UnknownEvent("WebcastAISummaryMessage", bytes([0x0A, 0x03, 0x10, 0x88 + i, 0x27]), msg_id=5000 + i)
+        for i in range(2)
+    ]
+    async with Simulator(scenario()) as sim, client_for(sim, experimental_events=experimental) as client:
+        async with client.track_user("alice") as live:
+            await wait_connected(live)
+            sim.inject("alice", *unknown, chat(1000))
+            events = await collect_until(live, lambda got: 1000 in comment_ids(got))
+            assert live.stats.unknown == 2 and live.stats.unknown_methods["WebcastAISummaryMessage"] == 2
+            delivered = [e for e in events if isinstance(e, UnknownEvent)]
+            assert delivered == (unknown if experimental else [])
+
+
+async def test_room_info_gifts_prices_and_feed(client_for: Any) -> None:
+    async with Simulator(scenario(Creator("alice", script=QUIET), Creator("carol", script=QUIET))) as sim:
+        async with client_for(sim) as client:
+            room = await client.get_room_info(username="alice")
+            assert room.is_live and room.owner is not None and room.owner.username == "alice"
+            assert room.best_stream() is not None
+            gifts = await client.get_gift_list(room.room_id)
+            assert len(gifts) > 0 and all(g.diamond_count > 0 for g in gifts)
+            prices = await client.get_price_list()
+            assert prices.items and prices.items[0].coins > 0
+            rooms = [r async for page in client.feed(pages=3) for r in page.rooms]
+            assert {r.owner.username for r in rooms if r.owner} >= {"alice", "carol"}
