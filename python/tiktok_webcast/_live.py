@@ -227,6 +227,8 @@ class Live:
                     attempt = 1 if alive >= HEALTHY_SESSION else attempt + 1
                     if alive < HEALTHY_SESSION:
                         self._failures[path] += 1
+                    if await self._room_has_ended():
+                        return
                     if self._exhausted(attempt):
                         raise ConnectionLostError(attempt - 1) from error
                     delay = self._delay(error, attempt)
@@ -239,6 +241,20 @@ class Live:
             self.state = LiveState.CLOSED
         finally:
             self._send.close()
+
+    async def _room_has_ended(self) -> bool:
+        """After a lost connection: did the stream end meanwhile? The control message that says so can be missed
+        (it came before the room was entered, or while the socket was down), so ask the room's status."""
+        try:
+            info = await self._client.api.room_info(self.room_id)
+        except WebcastError:
+            return False
+        if info.is_live:
+            return False
+        self.info = info
+        self.state = LiveState.ENDED
+        log.info("%r: the stream ended while the connection was down (room status %d)", self, info.status)
+        return True
 
     def _exhausted(self, attempt: int) -> bool:
         """Give up after ``max_reconnects`` consecutive failures, but not before every allowed path was tried."""

@@ -71,14 +71,18 @@ def comment_ids(events: list[Any]) -> list[int]:
     return [e.msg_id for e in events if injected(e)]
 
 
-async def wait_connected(live: Any) -> None:
+async def wait_connected(live: Any, sim: Simulator | None = None) -> None:
+    """Connected, and (given the simulator) the room entered: the server pushes nothing before that."""
     with anyio.fail_after(10):
         await live.wait_connected()
+    if sim is not None and live.path is not ConnectPath.POLLING:
+        with anyio.fail_after(10):
+            await sim.wait_until(lambda: any(s.entered and s.closed_at is None for s in sim.sessions))
 
 
 async def test_signer_free_connect_delivers_injected_events_and_acks_them(client_for: Any) -> None:
     async with Simulator(scenario()) as sim, client_for(sim) as client, client.track_user("@alice") as live:
-        await wait_connected(live)
+        await wait_connected(live, sim)
         assert live.path is ConnectPath.SIGNER_FREE
         sim.inject("alice", *(chat(1000 + i) for i in range(5)))
         events = await collect_until(live, lambda got: len(comment_ids(got)) == 5)
@@ -92,16 +96,26 @@ async def test_signer_free_connect_delivers_injected_events_and_acks_them(client
 
 async def test_stream_end_ends_the_iterator_cleanly(client_for: Any) -> None:
     async with Simulator(scenario()) as sim, client_for(sim) as client, client.track_user("alice") as live:
-        await wait_connected(live)
+        await wait_connected(live, sim)
         sim.end_stream("alice")
         events = await collect_until(live, lambda got: False)
         assert isinstance(events[-1], ControlEvent) and events[-1].action == 3
         assert live.state is LiveState.ENDED
 
 
+async def test_a_stream_end_missed_while_disconnected_still_ends_the_iterator(client_for: Any) -> None:
+    async with Simulator(scenario()) as sim, client_for(sim) as client, client.track_user("alice") as live:
+        await wait_connected(live, sim)
+        sim.drop_sockets("alice")
+        sim.end_stream("alice")
+        events = await collect_until(live, lambda got: False)
+        assert not any(isinstance(e, ControlEvent) for e in events)
+        assert live.state is LiveState.ENDED and live.info is not None and not live.info.is_live
+
+
 async def test_a_dropped_socket_reconnects_without_loss_or_duplicates(client_for: Any) -> None:
     async with Simulator(scenario()) as sim, client_for(sim) as client, client.track_user("alice") as live:
-        await wait_connected(live)
+        await wait_connected(live, sim)
         sim.inject("alice", *(chat(1000 + i) for i in range(6)))
         seen = await collect_until(live, lambda got: len(comment_ids(got)) == 6)
         sim.drop_sockets("alice")
@@ -120,7 +134,7 @@ async def test_a_dropped_socket_reconnects_without_loss_or_duplicates(client_for
 async def test_device_blocked_rotates_the_ttwid_and_recovers(client_for: Any) -> None:
     async with Simulator(scenario(faults=(DeviceBlocked(count=1),))) as sim, client_for(sim) as client:
         async with client.track_user("alice") as live:
-            await wait_connected(live)
+            await wait_connected(live, sim)
             first_ttwid = client.ttwid.current
             assert live.stats.reconnects == 1 and live.path is ConnectPath.SIGNER_FREE
         assert first_ttwid is not None
@@ -129,7 +143,7 @@ async def test_device_blocked_rotates_the_ttwid_and_recovers(client_for: Any) ->
 async def test_the_signed_path_is_used_with_an_api_key(client_for: Any) -> None:
     async with Simulator(scenario()) as sim, client_for(sim, signer_api_key=KEY) as client:
         async with client.track_user("alice") as live:
-            await wait_connected(live)
+            await wait_connected(live, sim)
             assert live.path is ConnectPath.SIGNED
             sim.inject("alice", chat(1000))
             events = await collect_until(live, lambda got: 1000 in comment_ids(got))
@@ -141,7 +155,7 @@ async def test_the_signed_path_is_used_with_an_api_key(client_for: Any) -> None:
 async def test_a_rejected_api_key_fails_over_to_signer_free(client_for: Any) -> None:
     async with Simulator(scenario()) as sim, client_for(sim, signer_api_key="wrong-key") as client:
         async with client.track_user("alice") as live:
-            await wait_connected(live)
+            await wait_connected(live, sim)
             assert live.path is ConnectPath.SIGNER_FREE
 
 
@@ -151,14 +165,14 @@ async def test_a_rate_limited_signer_is_waited_for(client_for: Any) -> None:
         Simulator(scenario(faults=faults)) as sim,
         client_for(sim, signer_api_key=KEY, connect_mode="signed") as client,client.track_user("alice") as live
     ):
-        await wait_connected(live)
+        await wait_connected(live, sim)
         assert live.path is ConnectPath.SIGNED and live.stats.reconnects == 1
 
 
 async def test_polling_when_no_websocket_is_accepted(client_for: Any) -> None:
     async with Simulator(scenario(faults=(RefuseHandshake(count=1000, message="illegal secret key"),))) as sim:
         async with client_for(sim) as client, client.track_user("alice") as live:
-            await wait_connected(live)
+            await wait_connected(live, sim)
             assert live.path is ConnectPath.POLLING
             assert live.stats.reconnects == 6
             sim.inject("alice", chat(1000))
@@ -179,7 +193,7 @@ async def test_giving_up_raises_connection_lost_from_the_iterator(client_for: An
 
 async def test_a_malformed_frame_is_counted_and_the_stream_goes_on(client_for: Any) -> None:
     async with Simulator(scenario()) as sim, client_for(sim) as client, client.track_user("alice") as live:
-        await wait_connected(live)
+        await wait_connected(live, sim)
         sim.send_malformed("alice", "garbage")
         sim.inject("alice", chat(1000))
         await collect_until(live, lambda got: 1000 in comment_ids(got))
@@ -209,7 +223,7 @@ async def test_an_adult_room_needs_a_session(client_for: Any) -> None:
                 async with client.track_user("grown"):
                     pass
         async with client_for(sim, session_id="logged-in") as client, client.track_user("grown") as live:
-            await wait_connected(live)
+            await wait_connected(live, sim)
             assert live.info is not None and live.info.stream_urls
 
 
@@ -217,7 +231,7 @@ async def test_the_trace_records_frames_and_replays_as_a_scenario(client_for: An
     trace_path = tmp_path / "live.trace.jsonl"
     async with Simulator(scenario()) as sim, client_for(sim, ws_trace=trace_path) as client:
         async with client.track_user("alice") as live:
-            await wait_connected(live)
+            await wait_connected(live, sim)
             sim.inject("alice", *(chat(1000 + i, f"traced {i}") for i in range(3)))
             recorded = await collect_until(live, lambda got: len(comment_ids(got)) == 3)
     trace = read_trace(trace_path)
@@ -237,7 +251,7 @@ async def test_unknown_messages_are_counted_and_delivered_when_asked(client_for:
     ]
     async with Simulator(scenario()) as sim, client_for(sim, experimental_events=experimental) as client:
         async with client.track_user("alice") as live:
-            await wait_connected(live)
+            await wait_connected(live, sim)
             sim.inject("alice", *unknown, chat(1000))
             events = await collect_until(live, lambda got: 1000 in comment_ids(got))
             assert live.stats.unknown == 2 and live.stats.unknown_methods["WebcastAISummaryMessage"] == 2
