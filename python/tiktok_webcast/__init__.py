@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from tiktok_webcast import events
 from tiktok_webcast._client import Options, TikTok
 from tiktok_webcast._convert import event_to_dict
+from tiktok_webcast._download import DownloadResult, Recording, download_stream, record_stream
 from tiktok_webcast._live import ConnectPath, Live, LiveState, LiveStats
 from tiktok_webcast._urls import BaseUrls
 from tiktok_webcast.events import *  # noqa: F403  (the generated list of event classes)
@@ -60,6 +61,7 @@ __all__ = [
     "ConnectionClosedError",
     "ConnectionLostError",
     "DecodeError",
+    "DownloadResult",
     "DeviceBlockedError",
     "FeedPage",
     "Gift",
@@ -76,6 +78,7 @@ __all__ = [
     "PriceItem",
     "PriceList",
     "ProtocolError",
+    "Recording",
     "RoomInfo",
     "SignerAuthError",
     "SignerError",
@@ -89,5 +92,7 @@ __all__ = [
     "UserOfflineError",
     "WebcastError",
     "__version__",
+    "download_stream",
     "event_to_dict",
+    "record_stream",
 ]

@@ -15,6 +15,7 @@ from typing import Literal
 import httpx
 
 from tiktok_webcast._api import TikTokApi, normalize_username
+from tiktok_webcast._download import DownloadResult, Recording, download_stream, record_stream
 from tiktok_webcast._http import USER_AGENT, CookieJar, HttpSession
 from tiktok_webcast._live import Live
 from tiktok_webcast._signer import Signer
@@ -195,6 +196,45 @@ class TikTok:
             if not page.has_more:
                 return
             max_time = page.max_time
+
+    # -- recording --------------------------------------------------------------------------------------------
+
+    def _media_headers(self) -> dict[str, str]:
+        return {"User-Agent": self.user_agent, "Referer": "https://www.tiktok.com/"}
+
+    async def download_stream(
+        self,
+        target: Live | RoomInfo | str,
+        path: str | Path,
+        *,
+        quality: str | None = None,
+        duration: float | None = None,
+    ) -> DownloadResult:
+        """Records a live stream with ffmpeg until it ends or ``duration`` seconds were recorded (the seed's
+        DownloadStream). ``target`` is a tracked ``Live``, a ``RoomInfo`` or a username."""
+        room = await self._room_for(target)
+        return await download_stream(
+            room, path, quality=quality, duration=duration, proxy=self.options.proxy, headers=self._media_headers()
+        )
+
+    @asynccontextmanager
+    async def record(
+        self, target: Live | RoomInfo | str, path: str | Path, *, quality: str | None = None
+    ) -> AsyncIterator[Recording]:
+        """Records while the block runs; the ``Recording`` reports ``seconds`` and ``bytes_written`` as it goes and
+        ffmpeg is stopped cleanly on exit."""
+        room = await self._room_for(target)
+        async with record_stream(
+            room, path, quality=quality, proxy=self.options.proxy, headers=self._media_headers()
+        ) as recording:
+            yield recording
+
+    async def _room_for(self, target: Live | RoomInfo | str) -> RoomInfo:
+        if isinstance(target, RoomInfo):
+            return target
+        if isinstance(target, Live):
+            return target.info or await self.api.room_info(target.room_id)
+        return await self.get_room_info(username=target)
 
     # -- tracking ---------------------------------------------------------------------------------------------
 

@@ -163,7 +163,8 @@ async def test_a_rate_limited_signer_is_waited_for(client_for: Any) -> None:
     faults = (SignerFault(status=429, count=1, path="/webcast/fetch", retry_after=0),)
     async with (
         Simulator(scenario(faults=faults)) as sim,
-        client_for(sim, signer_api_key=KEY, connect_mode="signed") as client,client.track_user("alice") as live
+        client_for(sim, signer_api_key=KEY, connect_mode="signed") as client,
+        client.track_user("alice") as live,
     ):
         await wait_connected(live, sim)
         assert live.path is ConnectPath.SIGNED and live.stats.reconnects == 1
