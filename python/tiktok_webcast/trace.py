@@ -336,9 +336,7 @@ class _LineReader:
             raise self.error(f"not a trace: first line must have format {FORMAT_NAME!r}, got {name!r}", line)
         version = self.field(record, "version", int, line)
         if version != FORMAT_VERSION:
-            raise self.error(
-                f"unsupported trace version {version} (this library reads version {FORMAT_VERSION})", line
-            )
+            raise self.error(f"unsupported trace version {version} (this library reads version {FORMAT_VERSION})", line)
         created = record.get("created", "")
         meta = record.get("meta", {})
         if not isinstance(created, str):
@@ -393,7 +391,7 @@ def iter_trace(path: str | Path) -> Iterator[TraceHeader | TraceRecord]:
         with open(path, encoding="utf-8", newline="") as file:
             header_seen = False
             number = 0
-            for number, raw in enumerate(file, start=1):  # noqa: B007 - `number` is read after the loop
+            for number, raw in enumerate(file, start=1):
                 if not raw.endswith("\n"):
                     raise reader.error("truncated: the last line has no newline (was the writer interrupted?)", number)
                 text = raw.rstrip("\r\n")

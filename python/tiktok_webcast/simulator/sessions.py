@@ -1,0 +1,65 @@
+"""What the simulator records about each websocket session, for tests to assert on: heartbeats, acks, enter-room
+frames, frames sent, and how the session ended. Records stay after the session closes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["AckRecord", "HeartbeatRecord", "SessionRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatRecord:
+    t: float
+    """Real monotonic time it arrived."""
+    room_id: int
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class AckRecord:
+    t: float
+    session_id: int
+    room_id: int
+    log_id: int
+    internal_ext: str
+    expected: bool
+    """True when it acks a frame this session was sent with ``need_ack`` and the same ``internal_ext``."""
+
+
+@dataclass(eq=False)
+class SessionRecord:
+    """One websocket session. Read it; the simulator writes it."""
+
+    id: int
+    room_id: int
+    path: Literal["signer-free", "signed"]
+    compress: bool
+    user_agent: str
+    opened_at: float
+    entered: list[int] = field(default_factory=list)
+    """Room ids of the ``im_enter_room`` frames received, in order."""
+    enter_unique_ids: list[int] = field(default_factory=list)
+    heartbeats: list[HeartbeatRecord] = field(default_factory=list)
+    acks: list[AckRecord] = field(default_factory=list)
+    pending_acks: dict[int, str] = field(default_factory=dict)
+    """log_id -> internal_ext of frames sent with need_ack and not acked yet."""
+    frames_sent: int = 0
+    messages_sent: int = 0
+    unexpected_frames: list[str] = field(default_factory=list)
+    """Client frames the simulator could not make sense of (payload types or decode errors)."""
+    resumed_from: int | None = None
+    closed_at: float | None = None
+    close_code: int | None = None
+    close_reason: str = ""
+    closed_by: str = ""
+    """'client', 'server', 'transport' (the TCP connection dropped) once closed."""
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def unacked(self) -> dict[int, str]:
+        return dict(self.pending_acks)

@@ -1,0 +1,110 @@
+"""Record a session into a trace (as the client's trace option does), then serve the trace as a room: the replayed
+frames carry the same events, and acks are checked against the recorded frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from sim_helpers import Session, scenario, session, timeline
+
+from tiktok_webcast import protocol
+from tiktok_webcast.events import GiftEvent, UserEvent
+from tiktok_webcast.simulator import Replay, Scenario, Simulator, TimedEvent
+from tiktok_webcast.trace import TraceWriter, read_trace
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+ROOM = timeline(
+    "recorded",
+    TimedEvent(at=0.3, type="chat", user="alice", comment="hello"),
+    TimedEvent(at=0.4, type="gift", user="bob", gift="Rose", count=2),
+    TimedEvent(at=0.5, type="like", user="carol", count=7),
+    TimedEvent(at=0.6, type="unknown", method="WebcastAISummaryMessage", payload_hex="0a00"),
+    TimedEvent(at=1.2, type="follow", user="dave"),
+)
+
+
+class RecordingSession:
+    """Wraps a Session so every frame in and out is written to a trace."""
+
+    def __init__(self, client: Session, trace: TraceWriter) -> None:
+        self.client = client
+        self.trace = trace
+
+    async def send(self, data: bytes) -> None:
+        self.trace.ws("out", data)
+        await self.client.ws.send(data)
+
+    async def receive(self) -> protocol.PushFrame:
+        data = await self.client.ws.recv()
+        assert isinstance(data, bytes)
+        self.trace.ws("in", data)
+        return protocol.decode_push_frame(data)
+
+
+def is_follow(event: Any) -> bool:
+    return isinstance(event, UserEvent) and event.user is not None and event.user.username == "dave"
+
+
+async def collect(client: Session | RecordingSession, until: Any) -> list[Any]:
+    events: list[Any] = []
+    while not any(until(e) for e in events):
+        if isinstance(client, RecordingSession):
+            frame = await client.receive()
+            if frame.payload_type == "msg" and frame.ack is not None:
+                await client.send(frame.ack)
+        else:
+            frame = await client.next_msg()
+        if frame.payload_type == "msg":
+            events.extend(frame.events)
+    return events
+
+
+async def test_record_then_replay_reproduces_the_events(tmp_path: Path) -> None:
+    path = tmp_path / "session.trace.jsonl"
+    with anyio.fail_after(20):
+        async with Simulator(scenario(ROOM)) as sim:
+            room_id = sim.room_id("recorded")
+            with TraceWriter(path, meta={"room_id": room_id, "unique_id": "recorded"}) as trace:
+                async with session(sim, room_id, enter=False) as client:
+                    recorder = RecordingSession(client, trace)
+                    await recorder.send(protocol.encode_heartbeat(room_id, 1))
+                    await recorder.send(protocol.encode_enter_room(room_id))
+                    original = await collect(recorder, is_follow)
+        recorded = read_trace(path)
+        assert recorded.header.meta["room_id"] == room_id
+        assert {r.dir for r in recorded.frames} == {"in", "out"}
+        assert any(isinstance(e, GiftEvent) and e.repeat_end for e in original)
+
+        replay = Scenario(name="replay", replay=Replay(trace=str(path), username="replayed"), speed=2.0)
+        async with Simulator(replay) as sim:
+            assert sim.room_id("replayed") == room_id  # taken from the trace header
+            async with session(sim, room_id) as client:
+                replayed = await collect(client, is_follow)
+            record = sim.sessions[-1]
+            await sim.wait_until(lambda: len(record.acks) >= 1)
+            assert all(a.expected for a in record.acks)
+    assert replayed == original
+
+
+async def test_replay_via_toml(tmp_path: Path) -> None:
+    trace_path = tmp_path / "t.jsonl"
+    with TraceWriter(trace_path, meta={"room_id": "7300000000000000099"}) as trace:
+        result = protocol.encode_fetch_response([], cursor="c", internal_ext="ie", need_ack=True)
+        trace.ws("in", protocol.encode_push_frame(result, log_id=5))
+    toml = tmp_path / "replay.toml"
+    toml.write_text('name = "r"\n[replay]\ntrace = "t.jsonl"\nusername = "old_show"\n')
+    async with Simulator(toml) as sim:
+        assert sim.room_id("old_show") == 7300000000000000099
+        async with session(sim, 7300000000000000099) as client:
+            frame = await client.next_msg()
+            assert frame.log_id == 5 and frame.internal_ext == "ie"
