@@ -60,6 +60,16 @@ class Options:
         return self.proxy or os.environ.get("ALL_PROXY") or os.environ.get("all_proxy") or None  # noqa: SIM112
 
 
+def _env_http_proxies(verify: ssl.SSLContext | bool) -> dict[str, httpx.AsyncBaseTransport] | None:
+    """``HTTP_PROXY``/``HTTPS_PROXY`` for HTTP requests (not ``ALL_PROXY``: the seed keeps that for the websocket)."""
+    mounts: dict[str, httpx.AsyncBaseTransport] = {}
+    for scheme in ("http", "https"):
+        url = os.environ.get(f"{scheme.upper()}_PROXY") or os.environ.get(f"{scheme}_proxy")
+        if url:
+            mounts[f"{scheme}://"] = httpx.AsyncHTTPTransport(proxy=url, verify=verify)
+    return mounts or None
+
+
 class TikTok:
     """A TikTok LIVE client.
 
@@ -106,11 +116,14 @@ class TikTok:
             self.urls = BaseUrls(self.urls.web, self.urls.webcast, self.urls.ws, self.options.signer_url.rstrip("/"))
         self.user_agent = user_agent
         self._own_client = http_client is None
+        verify: ssl.SSLContext | bool = self.options.ssl_context or True
         self._http_client = http_client or httpx.AsyncClient(
             transport=transport,
             proxy=self.options.proxy,
-            verify=self.options.ssl_context or True,
-            trust_env=True,
+            mounts=None if self.options.proxy or transport else _env_http_proxies(verify),
+            verify=verify,
+            # httpx would also take ALL_PROXY from the environment; that one is the websocket's alone.
+            trust_env=False,
             timeout=10.0,
         )
         self.jar = CookieJar(self._session_cookies())

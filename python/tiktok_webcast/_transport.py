@@ -84,9 +84,7 @@ class WebSocketConnection:
                 if isinstance(event, CloseReceived):
                     self.close_code = event.code
                     await self._flush_quietly()
-                    raise ConnectionClosedError(
-                        f"websocket closed by the server: {event.code} {event.reason}".strip()
-                    )
+                    raise ConnectionClosedError(f"websocket closed by the server: {event.code} {event.reason}".strip())
             await self._flush_quietly()
             try:
                 data = await self._stream.receive(READ_SIZE)
@@ -161,9 +159,7 @@ def _rejection(event: Rejected) -> HandshakeRejectedError:
     return HandshakeRejectedError(event.status, message, status)
 
 
-async def _open_stream(
-    endpoint: Endpoint, ssl_context: ssl.SSLContext | None, proxy: str | None
-) -> ByteStream:
+async def _open_stream(endpoint: Endpoint, ssl_context: ssl.SSLContext | None, proxy: str | None) -> ByteStream:
     context = ssl_context or ssl.create_default_context()
     try:
         if proxy is None:
@@ -174,9 +170,7 @@ async def _open_stream(
             return await anyio.connect_tcp(endpoint.host, endpoint.port)
         stream = await _through_proxy(proxy, endpoint.host, endpoint.port)
         if endpoint.tls:
-            return await TLSStream.wrap(
-                stream, server_hostname=endpoint.host, ssl_context=context, standard_compatible=False
-            )
+            return await TLSStream.wrap(stream, hostname=endpoint.host, ssl_context=context, standard_compatible=False)
         return stream
     except (OSError, ssl.SSLError) as error:
         raise TikTokHTTPError(f"cannot connect to {endpoint.host}:{endpoint.port}: {error}") from error
@@ -191,19 +185,16 @@ async def _through_proxy(proxy: str, host: str, port: int) -> ByteStream:
         await _socks5_connect(stream, host, port, parts.username, parts.password)
         return stream
     if parts.scheme in ("http", "https"):
-        stream = await anyio.connect_tcp(
-            parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-        )
+        plain = await anyio.connect_tcp(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        tunnel: ByteStream = plain
         if parts.scheme == "https":
-            stream = await TLSStream.wrap(stream, server_hostname=parts.hostname, standard_compatible=False)
-        await _http_connect(stream, host, port, parts.username, parts.password)
-        return stream
+            tunnel = await TLSStream.wrap(plain, hostname=parts.hostname, standard_compatible=False)
+        await _http_connect(tunnel, host, port, parts.username, parts.password)
+        return tunnel
     raise ValueError(f"unsupported proxy scheme {parts.scheme!r} (use http, https or socks5)")
 
 
-async def _http_connect(
-    stream: ByteStream, host: str, port: int, user: str | None, password: str | None
-) -> None:
+async def _http_connect(stream: ByteStream, host: str, port: int, user: str | None, password: str | None) -> None:
     request = f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n"
     if user is not None:
         token = base64.b64encode(f"{unquote(user)}:{unquote(password or '')}".encode()).decode()
@@ -219,9 +210,7 @@ async def _http_connect(
         raise TikTokHTTPError(f"proxy refused CONNECT: {status_line}")
 
 
-async def _socks5_connect(
-    stream: ByteStream, host: str, port: int, user: str | None, password: str | None
-) -> None:
+async def _socks5_connect(stream: ByteStream, host: str, port: int, user: str | None, password: str | None) -> None:
     methods = b"\x00\x02" if user is not None else b"\x00"
     await stream.send(b"\x05" + bytes([len(methods)]) + methods)
     reply = await _read_exactly(stream, 2)
