@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Home Assistant's tests run in their own virtual environment (scripts/ha-test), against HA's pinned packages.
+collect_ignore = ["components", "ha_demo"]
+
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:

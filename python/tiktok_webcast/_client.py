@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 
@@ -43,6 +43,7 @@ class Options:
     proxy: str | None = field(default=None, repr=False)
     connect_mode: ConnectMode = "auto"
     experimental_events: bool = False
+    include_history: bool = True
     extra_debug: bool = False
     log_requests: bool = False
     ws_trace: str | Path | None = None
@@ -91,6 +92,8 @@ class TikTok:
     - ``base_urls``: where the services are (``BaseUrls``); default ``TIKTOK_WEBCAST_URLS`` or the real hosts.
     - ``connect_mode``: ``"auto"`` (with failover), ``"signer_free"``, ``"signed"`` or ``"polling"``.
     - ``experimental_events``: also deliver ``UnknownEvent``s (they are always counted in ``live.stats``).
+    - ``include_history``: deliver the recent comments the server replays when a connection opens (once: replays
+      after a reconnect are dropped as duplicates). Automations usually want False.
     - ``extra_debug``: log every frame at DEBUG; ``log_requests``: log every HTTP request at INFO.
     - ``ws_trace``: write every websocket frame to this trace file (docs/trace-format.md).
     - ``http_client``: an ``httpx.AsyncClient`` to use (Home Assistant's shared one); ``transport``: an httpx
@@ -139,6 +142,8 @@ class TikTok:
             validate_limits=self.options.signer_limits_validation,
         )
         self.trace: TraceWriter | None = None
+        # Built once: creating a context loads the CA store, a blocking call an event loop should not repeat.
+        self.ssl_context = self.options.ssl_context or ssl.create_default_context()
 
     def __repr__(self) -> str:
         return f"<TikTok urls={self.urls} options={self.options}>"
@@ -190,6 +195,11 @@ class TikTok:
 
     async def is_live(self, username: str) -> bool:
         return (await self.get_user_info(username)).is_live
+
+    async def check_signer(self) -> dict[str, Any]:
+        """Asks the signing service for this API key's limits (``minute``, ``hour``, ``day``): a cheap way to check
+        the key. Raises :class:`SignerAuthError` when it is rejected, :class:`SignerRateLimitError` when limited."""
+        return await self.signer.rate_limits()
 
     async def get_gift_list(self, room_id: int | None = None) -> GiftList:
         return await self.api.gift_list(room_id)

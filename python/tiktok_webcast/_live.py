@@ -77,6 +77,8 @@ class LiveStats:
     acks: int = 0
     reconnects: int = 0
     duplicates: int = 0
+    history: int = 0
+    """Replayed recent comments left out (``include_history=False``)."""
     decode_errors: int = 0
     unknown: int = 0
     unknown_methods: Counter[str] = field(default_factory=Counter)
@@ -387,7 +389,7 @@ class Live:
         response = boot.response
         if not response.push_server:
             raise SignerError("the signer's fetch result offers no websocket (push_server is empty)")
-        await self._deliver(response.events)
+        await self._deliver(response.events, response.is_history)
         self._remember_cursor(response.cursor, response.internal_ext)
         params = {k: v for k, v in response.route_params.items() if v}
         params.update(self._client_params())
@@ -400,7 +402,7 @@ class Live:
         return await connect_websocket(
             url,
             self._ws_headers(cookie),
-            ssl_context=options.ssl_context,
+            ssl_context=self._client.ssl_context,
             proxy=options.websocket_proxy(),
             timeout=options.connect_timeout,
         )
@@ -461,7 +463,7 @@ class Live:
             self.stats.acks += 1
         if frame.payload_type == "msg":
             self._remember_cursor(frame.cursor, frame.internal_ext)
-            await self._deliver(frame.events)
+            await self._deliver(frame.events, frame.is_history)
 
     def _remember_cursor(self, cursor: str, internal_ext: str) -> None:
         if cursor:
@@ -469,11 +471,15 @@ class Live:
         if internal_ext:
             self._internal_ext = internal_ext
 
-    async def _deliver(self, events: list[Event]) -> None:
+    async def _deliver(self, events: list[Event], history: tuple[bool, ...]) -> None:
         ended = False
-        for event in events:
+        skip_history = not self._client.options.include_history
+        for index, event in enumerate(events):
             if not self._seen.first_time(event.msg_id):
                 self.stats.duplicates += 1
+                continue
+            if skip_history and index < len(history) and history[index]:
+                self.stats.history += 1
                 continue
             if isinstance(event, UnknownEvent):
                 self.stats.unknown += 1
@@ -505,7 +511,7 @@ class Live:
                 connected_at.append(anyio.current_time())
                 self._mark_connected(ConnectPath.POLLING)
             self._remember_cursor(response.cursor, response.internal_ext)
-            await self._deliver(response.events)
+            await self._deliver(response.events, response.is_history)
             await anyio.sleep(max(response.fetch_interval, 1000) / 1000)
 
     def _trace(self, direction: str, data: bytes) -> None:

@@ -132,15 +132,18 @@ async def connect_websocket(
         stream = await _open_stream(endpoint, ssl_context, proxy)
         ws = WebSocket(endpoint.host_header, endpoint.resource, os.urandom(16), headers, max_message_size)
         try:
-            await stream.send(ws.data_to_send())
+            try:
+                await stream.send(ws.data_to_send())
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as error:
+                raise ConnectionClosedError(f"connection lost sending the websocket upgrade: {error!r}") from error
             while True:
                 try:
                     data = await stream.receive(READ_SIZE)
                     events = ws.receive_data(data)
-                except anyio.EndOfStream:
+                except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, ssl.SSLError):
                     events = ws.receive_eof()
                     if not events:
-                        raise ProtocolError("connection closed during the websocket handshake") from None
+                        raise ConnectionClosedError("connection closed during the websocket handshake") from None
                 for index, event in enumerate(events):
                     if isinstance(event, Accepted):
                         return WebSocketConnection(stream, ws, event, list(events[index + 1 :]))

@@ -46,9 +46,7 @@ class _Open:
 class GiftStreakTracker:
     """Feed it every ``GiftEvent``; it returns the streaks that finished."""
 
-    def __init__(
-        self, *, expire_after: float = EXPIRE_AFTER, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, *, expire_after: float = EXPIRE_AFTER, clock: Callable[[], float] = time.monotonic) -> None:
         self._open: dict[tuple[int, int, int], _Open] = {}
         self._expire_after = expire_after
         self._clock = clock
@@ -76,6 +74,15 @@ class GiftStreakTracker:
             streaks.append(GiftStreak(last, max(last.repeat_count, 1), last.diamonds, expired=True))
         return streaks
 
+    def finish_all(self) -> list[GiftStreak]:
+        """Every open streak, finished now with its last count (the stream ended; finals will not come)."""
+        streaks = [
+            GiftStreak(entry.last, max(entry.last.repeat_count, 1), entry.last.diamonds, expired=True)
+            for entry in self._open.values()
+        ]
+        self._open.clear()
+        return streaks
+
     @property
     def open_streaks(self) -> int:
         return len(self._open)
@@ -88,3 +95,5 @@ async def finished_gifts(events: AsyncIterable[object], **options: float) -> Asy
         if isinstance(event, GiftEvent):
             for streak in tracker.feed(event):
                 yield streak
+    for streak in tracker.finish_all():
+        yield streak

@@ -272,3 +272,15 @@ async def test_room_info_gifts_prices_and_feed(client_for: Any) -> None:
             assert prices.items and prices.items[0].coins > 0
             rooms = [r async for page in client.feed(pages=3) for r in page.rooms]
             assert {r.owner.username for r in rooms if r.owner} >= {"alice", "carol"}
+
+
+@pytest.mark.parametrize("include", [True, False])
+async def test_replayed_history_is_delivered_once_or_left_out(client_for: Any, include: bool) -> None:
+    async with Simulator(scenario()) as sim, client_for(sim, include_history=include) as client:
+        async with client.track_user("alice") as live:
+            await wait_connected(live, sim)
+            sim.inject("alice", chat(1000))
+            events = await collect_until(live, lambda got: 1000 in comment_ids(got))
+            history = [e for e in events if isinstance(e, ChatEvent) and not injected(e)]
+            assert len(history) == (6 if include else 0)
+            assert live.stats.history == (0 if include else 6)

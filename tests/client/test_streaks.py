@@ -71,3 +71,12 @@ def test_gift_event_streak_properties() -> None:
     assert GiftEvent(type=2).streak_finished
     assert GiftEvent(cost=10, repeat_count=0).diamonds == 10
     assert GiftEvent(cost=10, repeat_count=7).diamonds == 70
+
+
+def test_open_streaks_are_finished_when_the_stream_ends() -> None:
+    tracker = GiftStreakTracker()
+    tracker.feed(gift(3, group=1))
+    tracker.feed(gift(2, group=2, user_id=2))
+    streaks = tracker.finish_all()
+    assert sorted((s.count, s.expired) for s in streaks) == [(2, True), (3, True)]
+    assert tracker.open_streaks == 0 and tracker.finish_all() == []

@@ -342,3 +342,14 @@ def test_mutated_frames_are_a_frame_or_a_typed_error(data, gz, batch):
             whole.insert(at, data.draw(st.integers(0, 255)))
     outcome = decodes_or_typed_error(bytes(whole))
     assert isinstance(outcome, PushFrame | tw.DecodeError | tw.CapacityError)
+
+
+def test_history_flags_round_trip_and_come_from_the_real_batch(real_dir):
+    from tiktok_webcast import ChatEvent
+
+    real = decode_fetch_response((real_dir / "2026-batch.pb").read_bytes())
+    assert len(real.is_history) == len(real.events) == 13
+    # The 2026 bootstrap marks its six chat comments as history (webcast.md §4.2).
+    assert [type(e).__name__ for e, h in zip(real.events, real.is_history, strict=True) if h] == ["ChatEvent"] * 6
+    body = encode_fetch_response([ChatEvent(comment="a"), ChatEvent(comment="b")], history=[True, False])
+    assert decode_fetch_response(body).is_history == (True, False)

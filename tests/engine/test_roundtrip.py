@@ -261,6 +261,7 @@ def test_the_2026_batch_is_a_fixed_point(real_dir):
     response = decode_fetch_response((real_dir / "2026-batch.pb").read_bytes())
     body = encode_fetch_response(
         response.events,
+        history=list(response.is_history),
         **{
             name: getattr(response, name)
             for name in (

@@ -10,6 +10,8 @@ use crate::{proto, DecodeError};
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FetchResponse {
     pub events: Vec<Event>,
+    /// `is_history` of each event's message, in the same order: replayed recent comments, not new ones.
+    pub history: Vec<bool>,
     /// Opaque resume token.
     pub cursor: String,
     /// Polling interval in milliseconds.
@@ -43,6 +45,7 @@ impl FetchResponse {
                 .iter()
                 .map(|message| events::decode(&message.method, &message.payload))
                 .collect(),
+            history: result.messages.iter().map(|message| message.is_history).collect(),
             cursor: result.cursor,
             fetch_interval: result.fetch_interval,
             now: result.now,
@@ -65,10 +68,12 @@ impl FetchResponse {
             messages: self
                 .events
                 .iter()
-                .map(|event| proto::BaseProtoMessage {
+                .enumerate()
+                .map(|(index, event)| proto::BaseProtoMessage {
                     method: event.wire_method().to_owned(),
                     payload: Bytes::from(event.encode()),
                     msg_id: event.msg_id(),
+                    is_history: self.history.get(index).copied().unwrap_or(false),
                     ..Default::default()
                 })
                 .collect(),

@@ -25,6 +25,7 @@ pub struct PushFrame {
     pub payload_type: String,
     pub payload: Py<PyBytes>,
     pub events: Py<PyList>,
+    pub is_history: Py<PyTuple>,
     pub cursor: String,
     pub internal_ext: String,
     pub need_ack: bool,
@@ -49,6 +50,7 @@ impl PushFrame {
         "payload_type",
         "payload",
         "events",
+        "is_history",
         "cursor",
         "internal_ext",
         "need_ack",
@@ -76,6 +78,7 @@ impl PushFrame {
             payload_type: frame.payload_type,
             payload: PyBytes::new(py, &frame.payload).unbind(),
             events: events_to_list(py, response.events)?,
+            is_history: PyTuple::new(py, response.history)?.unbind(),
             cursor: response.cursor,
             internal_ext: response.internal_ext,
             need_ack: response.need_ack,
@@ -95,6 +98,7 @@ impl PushFrame {
 #[pyclass(module = "tiktok_webcast._core", frozen, get_all)]
 pub struct FetchResponse {
     pub events: Py<PyList>,
+    pub is_history: Py<PyTuple>,
     pub cursor: String,
     pub internal_ext: String,
     pub need_ack: bool,
@@ -112,6 +116,7 @@ pub struct FetchResponse {
 impl FetchResponse {
     const FIELDS: &'static [&'static str] = &[
         "events",
+        "is_history",
         "cursor",
         "internal_ext",
         "need_ack",
@@ -129,6 +134,7 @@ impl FetchResponse {
     fn from_engine(py: Python<'_>, response: EngineResponse) -> PyResult<Self> {
         Ok(Self {
             events: events_to_list(py, response.events)?,
+            is_history: PyTuple::new(py, response.history)?.unbind(),
             cursor: response.cursor,
             internal_ext: response.internal_ext,
             need_ack: response.need_ack,
@@ -219,12 +225,12 @@ pub fn encode_message(py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<(Str
     ))
 }
 
-/// Encodes a fetch result carrying `events`.
+/// Encodes a fetch result carrying `events`; `history` marks the ones that are replayed history (`is_history`).
 #[pyfunction]
 #[pyo3(signature = (
     events, *, cursor = "", internal_ext = "", need_ack = false, fetch_interval = 0, now = 0,
     fetch_type = 0, route_params = None, heartbeat_duration = 0, push_server = "", is_first = false,
-    history_comment_cursor = "", history_no_more = false,
+    history_comment_cursor = "", history_no_more = false, history = None,
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn encode_fetch_response(
@@ -242,6 +248,7 @@ pub fn encode_fetch_response(
     is_first: bool,
     history_comment_cursor: &str,
     history_no_more: bool,
+    history: Option<Vec<bool>>,
 ) -> PyResult<Py<PyBytes>> {
     let events = events
         .try_iter()?
@@ -249,6 +256,7 @@ pub fn encode_fetch_response(
         .collect::<PyResult<Vec<_>>>()?;
     let response = EngineResponse {
         events,
+        history: history.unwrap_or_default(),
         cursor: cursor.to_owned(),
         fetch_interval,
         now,

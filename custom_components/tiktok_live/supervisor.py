@@ -1,0 +1,128 @@
+"""The background loop of one creator: check whether they are live, watch the stream while they are, wait between
+checks. Each library error is mapped here to what Home Assistant does about it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from tiktok_webcast import (
+    AgeRestrictedError,
+    BlockedError,
+    SignerAuthError,
+    SignerRateLimitError,
+    TikTok,
+    UserInfo,
+    UserOfflineError,
+    WebcastError,
+)
+
+from . import errors
+from .const import (
+    CONF_OFFLINE_INTERVAL,
+    CONF_SESSION_ID,
+    CONF_SIGNER_API_KEY,
+    DEFAULT_OFFLINE_INTERVAL,
+    ISSUE_RATE_LIMITED,
+    ISSUE_SIGNER_REJECTED,
+    MAX_BACKOFF,
+    RATE_LIMIT_ISSUE_AFTER,
+)
+
+if TYPE_CHECKING:
+    from .coordinator import TikTokLiveCoordinator
+
+
+class Supervisor:
+    def __init__(self, coordinator: TikTokLiveCoordinator, client: TikTok, first: asyncio.Future[UserInfo]) -> None:
+        self.coordinator = coordinator
+        self.client = client
+        self.first = first
+        self.entry = coordinator.entry
+        self.failures = 0
+        self.rate_limited = 0
+
+    @property
+    def interval(self) -> float:
+        return float(self.entry.options.get(CONF_OFFLINE_INTERVAL, DEFAULT_OFFLINE_INTERVAL))
+
+    async def run(self) -> None:
+        coordinator = self.coordinator
+        while True:
+            delay = self.interval
+            try:
+                user = await self.client.get_user_info(coordinator.username)
+                if not self.first.done() or user.is_live:
+                    await self._check_signer()
+                if not self.first.done():
+                    self.first.set_result(user)
+                self._recovered()
+                coordinator.user_seen(user)
+                if user.is_live:
+                    await self._watch()
+                self.failures = 0
+            except Exception as error:
+                if not isinstance(error, WebcastError | OSError):
+                    coordinator.logger.exception("%s: unexpected error", coordinator.username)
+                if not self.first.done():
+                    self.first.set_exception(errors.setup_error(error, coordinator.username))
+                    return
+                delay = self._handle(error)
+            await asyncio.sleep(delay)
+
+    async def _check_signer(self) -> None:
+        """A rejected API key fails the setup; later it raises an issue and a reauth, and the watch goes on (the
+        library falls back to the signer-free path)."""
+        hass, entry = self.coordinator.hass, self.entry
+        if not entry.data.get(CONF_SIGNER_API_KEY):
+            return
+        try:
+            await self.client.signer.rate_limits()
+        except SignerAuthError:
+            if not self.first.done():
+                raise
+            errors.signer_rejected(hass, entry)
+            entry.async_start_reauth(hass)
+        else:
+            errors.clear(hass, entry, ISSUE_SIGNER_REJECTED)
+
+    async def _watch(self) -> None:
+        coordinator = self.coordinator
+        try:
+            async with self.client.track_user(coordinator.username) as live:
+                coordinator.live, coordinator.state = live, "watching"
+                if live.info is not None:
+                    coordinator.went_live(live.info)
+                async for event in live.events:
+                    coordinator.handle_event(event)
+        finally:
+            coordinator.live = None
+        coordinator.state = "offline"
+        coordinator.went_offline()
+
+    def _recovered(self) -> None:
+        if self.rate_limited:
+            self.rate_limited = 0
+            errors.clear(self.coordinator.hass, self.entry, ISSUE_RATE_LIMITED)
+
+    def _handle(self, error: Exception) -> float:
+        """Logs and reports ``error``; returns the seconds to wait before the next check."""
+        coordinator, hass, entry = self.coordinator, self.coordinator.hass, self.entry
+        if isinstance(error, UserOfflineError):
+            coordinator.went_offline()  # went offline between the check and the connect
+            return self.interval
+        self.failures += 1
+        backoff = min(self.interval * 2 ** min(self.failures - 1, 8), MAX_BACKOFF.total_seconds())
+        coordinator.logger.warning("%s: %s; next check in %.0f s", coordinator.username, error, backoff)
+        if isinstance(error, SignerAuthError):
+            errors.signer_rejected(hass, entry)
+            entry.async_start_reauth(hass)
+        elif isinstance(error, AgeRestrictedError) and entry.data.get(CONF_SESSION_ID):
+            entry.async_start_reauth(hass)  # the session id no longer counts as logged in
+        elif isinstance(error, SignerRateLimitError) or (isinstance(error, BlockedError) and error.status == 429):
+            self.rate_limited += 1
+            if self.rate_limited >= RATE_LIMIT_ISSUE_AFTER:
+                errors.rate_limited(hass, entry, self.rate_limited)
+            backoff = max(backoff, getattr(error, "retry_after", 0.0))
+        coordinator.failed(error)
+        return backoff

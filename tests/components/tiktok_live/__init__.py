@@ -1,0 +1,1 @@
+"""Tests of the tiktok_live Home Assistant integration."""
