@@ -35,4 +35,6 @@ def new_client(hass: HomeAssistant, data: Mapping[str, Any]) -> TikTok:
         base_urls=parse_base_url(data.get(CONF_BASE_URL)),
         http_client=get_async_client(hass),
         ssl_context=get_default_context(),
+        # A reconnect replays the last comments; automations must not fire on them again.
+        include_history=False,
     )

@@ -93,7 +93,7 @@ class TikTokLiveConfigFlow(ConfigFlow, domain=DOMAIN):
             async with new_client(self.hass, data) as client:
                 user = await client.get_user_info(data[CONF_USERNAME])
                 if data.get(CONF_SIGNER_API_KEY):
-                    await client.signer.rate_limits()
+                    await client.check_signer()
         except UserNotFoundError:
             return None, {CONF_USERNAME: "user_not_found"}
         except SignerAuthError:

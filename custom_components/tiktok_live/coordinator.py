@@ -89,7 +89,8 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
     @callback
     def went_offline(self) -> None:
         if self.stream.data.live:
-            self.stream.end()
+            for kind, data in self.stream.end():
+                self._announce(kind, data)
             self._announce(EVENT_WENT_OFFLINE, {"room_id": str(self.stream.data.room_id)})
         self._publish()
 

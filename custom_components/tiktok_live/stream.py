@@ -68,9 +68,12 @@ class Stream:
                 data.followers = room.owner.follower_count
         return new
 
-    def end(self) -> None:
+    def end(self) -> list[tuple[str, dict[str, Any]]]:
+        """The stream ended: streaks still open (their final message lost) are counted now, and announced."""
+        notes = [(EVENT_GIFT, self._gift(streak)) for streak in self._streaks.finish_all()]
         self.data.live = False
         self.data.viewers = 0
+        return notes
 
     def feed(self, event: object) -> list[tuple[str, dict[str, Any]]]:
         """Updates the counters; returns the (kind, data) announcements the event makes."""

@@ -77,7 +77,7 @@ class Supervisor:
         if not entry.data.get(CONF_SIGNER_API_KEY):
             return
         try:
-            await self.client.signer.rate_limits()
+            await self.client.check_signer()
         except SignerAuthError:
             if not self.first.done():
                 raise
