@@ -45,7 +45,11 @@ impl FetchResponse {
                 .iter()
                 .map(|message| events::decode(&message.method, &message.payload))
                 .collect(),
-            history: result.messages.iter().map(|message| message.is_history).collect(),
+            history: result
+                .messages
+                .iter()
+                .map(|message| message.is_history)
+                .collect(),
             cursor: result.cursor,
             fetch_interval: result.fetch_interval,
             now: result.now,
