@@ -2,36 +2,11 @@
 //! (`for_each_model!`, `for_each_event!`) so that both sides list the same fields.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::types::{PyBytes, PyDict};
 use webcast_engine::events as engine;
 
 use crate::bridge::Bridge;
-use crate::dataclass::{self, python_name, Kwargs};
-
-/// Shared by model and event classes: the Python protocol of a frozen dataclass.
-macro_rules! dataclass_methods {
-    ($name:ident) => {
-        #[pymethods]
-        impl $name {
-            fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-                dataclass::repr(slf.as_any(), stringify!($name), Self::FIELDS)
-            }
-
-            fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
-                dataclass::eq(slf.as_any(), other, Self::FIELDS)
-            }
-
-            fn __hash__(slf: &Bound<'_, Self>) -> PyResult<isize> {
-                dataclass::hash(slf.as_any(), Self::FIELDS)
-            }
-
-            #[classattr]
-            fn __match_args__(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
-                dataclass::match_args(py, Self::FIELDS)
-            }
-        }
-    };
-}
+use crate::dataclass::{self, dataclass_protocol, python_name, Kwargs};
 
 macro_rules! define_py_models {
     ($( $(#[$doc:meta])* $name:ident { $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
@@ -90,7 +65,7 @@ macro_rules! define_py_models {
                 }
             }
 
-            dataclass_methods!($name);
+            dataclass_protocol!($name);
         )*
 
         fn register_models(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -181,7 +156,7 @@ macro_rules! define_py_events {
                 }
             }
 
-            dataclass_methods!($name);
+            dataclass_protocol!($name);
         )*
 
         /// An engine event as its Python object.
@@ -323,7 +298,7 @@ impl UnknownEvent {
     }
 }
 
-dataclass_methods!(UnknownEvent);
+dataclass_protocol!(UnknownEvent);
 
 /// The fields of every model and event class with their Rust types, for generating `_core.pyi`:
 /// `(models, events)`, each a list of `(class, [(field, rust_type)])`.

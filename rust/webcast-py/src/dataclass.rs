@@ -115,3 +115,33 @@ pub(crate) fn field<T: crate::bridge::Bridge>(
         None => Ok(default),
     }
 }
+
+/// The Python protocol of a frozen dataclass for classes with a `const FIELDS` list: `__repr__`, `__eq__`, `__hash__`
+/// (a `TypeError` when a field is unhashable, as for a dataclass) and `__match_args__`.
+macro_rules! dataclass_protocol {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[pyo3::pymethods]
+            impl $name {
+                fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+                    $crate::dataclass::repr(slf.as_any(), stringify!($name), Self::FIELDS)
+                }
+
+                fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+                    $crate::dataclass::eq(slf.as_any(), other, Self::FIELDS)
+                }
+
+                fn __hash__(slf: &Bound<'_, Self>) -> PyResult<isize> {
+                    $crate::dataclass::hash(slf.as_any(), Self::FIELDS)
+                }
+
+                #[classattr]
+                fn __match_args__(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyTuple>> {
+                    $crate::dataclass::match_args(py, Self::FIELDS)
+                }
+            }
+        )*
+    };
+}
+
+pub(crate) use dataclass_protocol;

@@ -8,7 +8,7 @@ use webcast_engine::client_frames::{self, EnterRoom};
 use webcast_engine::{FetchResponse as EngineResponse, OutgoingFrame, PushFrame as EngineFrame};
 
 use crate::classes::{event_from_py, event_to_py};
-use crate::dataclass;
+use crate::dataclass::dataclass_protocol;
 use crate::errors::decode_error;
 
 /// One decoded websocket message. `payload` is inflated; `events` and the connection facts come from the fetch
@@ -151,29 +151,7 @@ impl FetchResponse {
     }
 }
 
-macro_rules! plain_dataclass {
-    ($($name:ident),*) => {
-        $(
-            #[pymethods]
-            impl $name {
-                fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-                    dataclass::repr(slf.as_any(), stringify!($name), Self::FIELDS)
-                }
-
-                fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
-                    dataclass::eq(slf.as_any(), other, Self::FIELDS)
-                }
-
-                #[classattr]
-                fn __match_args__(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
-                    dataclass::match_args(py, Self::FIELDS)
-                }
-            }
-        )*
-    };
-}
-
-plain_dataclass!(PushFrame, FetchResponse);
+dataclass_protocol!(PushFrame, FetchResponse);
 
 fn events_to_list(py: Python<'_>, events: Vec<webcast_engine::Event>) -> PyResult<Py<PyList>> {
     let objects = events

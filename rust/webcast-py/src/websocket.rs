@@ -4,10 +4,10 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString};
 use webcast_engine::websocket::{self as engine, Event};
 
-use crate::dataclass;
+use crate::dataclass::dataclass_protocol;
 
 /// The server accepted the upgrade (HTTP 101). TikTok puts `Handshake-Options` among `headers`.
 #[pyclass(module = "tiktok_webcast._core", frozen, get_all)]
@@ -150,7 +150,7 @@ impl CloseReceived {
     }
 }
 
-/// `__repr__`, `__eq__`, `__hash__` and `__match_args__` of a frozen event, from its field names.
+/// The field names of each event, for its dataclass protocol.
 macro_rules! event_protocol {
     ($($name:ident [$($field:literal),*]),* $(,)?) => {
         $(
@@ -158,26 +158,7 @@ macro_rules! event_protocol {
                 const FIELDS: &'static [&'static str] = &[$($field),*];
             }
 
-            #[pymethods]
-            impl $name {
-                fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-                    dataclass::repr(slf.as_any(), stringify!($name), Self::FIELDS)
-                }
-
-                fn __eq__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
-                    dataclass::eq(slf.as_any(), other, Self::FIELDS)
-                }
-
-                /// Raises `TypeError` for classes with a `headers` list, as a list is unhashable.
-                fn __hash__(slf: &Bound<'_, Self>) -> PyResult<isize> {
-                    dataclass::hash(slf.as_any(), Self::FIELDS)
-                }
-
-                #[classattr]
-                fn __match_args__(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
-                    dataclass::match_args(py, Self::FIELDS)
-                }
-            }
+            dataclass_protocol!($name);
         )*
     };
 }
