@@ -82,6 +82,8 @@ fn sample_response(need_ack: bool, internal_ext: &str) -> FetchResponse {
         fetch_interval: 1000,
         now: 1_786_367_257_452,
         route_params: vec![("imprp".into(), "a".into()), ("wrss".into(), "b".into())],
+        // One flag per event, as decoding gives them.
+        history: vec![false, true, false],
         ..Default::default()
     }
 }
@@ -261,6 +263,7 @@ fn arbitrary_response() -> impl Strategy<Value = FetchResponse> {
     )
         .prop_map(
             |(events, cursor, internal_ext, need_ack, now, route_params)| FetchResponse {
+                history: vec![false; events.len()],
                 events,
                 cursor,
                 internal_ext,
