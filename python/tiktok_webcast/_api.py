@@ -54,9 +54,7 @@ class TikTokApi:
         return UserInfo.from_json(body["data"])
 
     async def room_info(self, room_id: int) -> RoomInfo:
-        body = await self.http.get_json(
-            f"{self.urls.webcast}/webcast/room/info/", self._params(room_id=str(room_id))
-        )
+        body = await self.http.get_json(f"{self.urls.webcast}/webcast/room/info/", self._params(room_id=str(room_id)))
         code = _int(body.get("status_code") if isinstance(body, Mapping) else None)
         if code == AGE_RESTRICTED:
             raise AgeRestrictedError(room_id)
@@ -100,9 +98,7 @@ class TikTokApi:
         )
         response = await self.http.request("GET", f"{self.urls.webcast}/webcast/im/fetch/", params=params)
         if response.status_code != 200:
-            raise TikTokHTTPError(
-                f"im/fetch answered HTTP {response.status_code}", status=response.status_code
-            )
+            raise TikTokHTTPError(f"im/fetch answered HTTP {response.status_code}", status=response.status_code)
         return response.content
 
 

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+import anyio
 import httpx
 
 from tiktok_webcast._redact import redact
@@ -18,15 +19,12 @@ from tiktok_webcast.exceptions import BlockedError, TikTokHTTPError
 log = logging.getLogger("tiktok_webcast.http")
 
 USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/132.0.0.0 Safari/537.36"
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36"
 )
 """A desktop browser; ``browser_name``/``browser_version`` are derived from it as the web client does."""
 
 
-def browser_params(
-    user_agent: str, *, logged_in: bool, language: str = "en", region: str = "US"
-) -> dict[str, str]:
+def browser_params(user_agent: str, *, logged_in: bool, language: str = "en", region: str = "US") -> dict[str, str]:
     """The query block every WebCast HTTP call carries (webcast.md §2.2, TTL-py/TLC 2026 values)."""
     name, _, version = user_agent.partition("/")
     return {
@@ -88,12 +86,16 @@ class CookieJar:
         return f"CookieJar(names={sorted(self._cookies)})"
 
 
+# Requests in flight at once. httpx queues the rest inside its pool, where a thousand waiting requests (a thousand
+# rooms tracked at once) make each scheduling pass slow enough to time them out.
+MAX_CONCURRENT_REQUESTS = 32
+
+
 class HttpSession:
     """Requests with TikTok's headers and cookies; errors become :class:`TikTokHTTPError`."""
 
-    def __init__(
-        self, client: httpx.AsyncClient, *, user_agent: str, jar: CookieJar, log_requests: bool
-    ) -> None:
+    def __init__(self, client: httpx.AsyncClient, *, user_agent: str, jar: CookieJar, log_requests: bool) -> None:
+        self._limiter: anyio.CapacityLimiter | None = None
         self.client = client
         self.user_agent = user_agent
         self.jar = jar
@@ -129,15 +131,19 @@ class HttpSession:
         timeout: float = 10.0,  # noqa: ASYNC109 - passed to httpx, which applies it per request
     ) -> httpx.Response:
         try:
-            response = await self.client.request(
-                method,
-                url,
-                params=params,
-                headers=self.headers(cookies=cookies, extra=headers),
-                content=content,
-                follow_redirects=follow_redirects,
-                timeout=timeout,
-            )
+            if self._limiter is None:
+                # Made on first use: anyio 4.1 cannot make one outside a running event loop.
+                self._limiter = anyio.CapacityLimiter(MAX_CONCURRENT_REQUESTS)
+            async with self._limiter:
+                response = await self.client.request(
+                    method,
+                    url,
+                    params=params,
+                    headers=self.headers(cookies=cookies, extra=headers),
+                    content=content,
+                    follow_redirects=follow_redirects,
+                    timeout=timeout,
+                )
         except httpx.HTTPError as error:
             raise TikTokHTTPError(
                 f"{method} {redact(url)} failed: {type(error).__name__}: {error}", url=redact(url)

@@ -122,11 +122,21 @@ class _Events:
 
     async def __anext__(self) -> Event:
         try:
+            # Take what is buffered without a scheduler pass per event; wait only when there is nothing.
+            return self._live._receive.receive_nowait()
+        except anyio.WouldBlock:
+            pass
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            return self._end()
+        try:
             return await self._live._receive.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
-            if self._live._failure is not None:
-                raise self._live._failure from None
-            raise StopAsyncIteration from None
+            return self._end()
+
+    def _end(self) -> Event:
+        if self._live._failure is not None:
+            raise self._live._failure from None
+        raise StopAsyncIteration from None
 
 
 class Live:
@@ -197,8 +207,11 @@ class Live:
         return _Events(self)
 
     async def wait_connected(self) -> None:
-        """Returns once the connection is up (after the websocket's 101, or the first poll)."""
+        """Returns once the connection is up (after the websocket's 101, or the first poll). Raises the reason
+        (for example :class:`ConnectionLostError`) if watching ended before it ever connected."""
         await self._connected.wait()
+        if self.state is LiveState.CLOSED and self._failure is not None:
+            raise self._failure
 
     async def gift_info(self) -> GiftList:
         """The room's gift list, fetched once; look a ``GiftEvent`` up with ``(await live.gift_info()).get(e.id)``."""
@@ -243,6 +256,7 @@ class Live:
             self.state = LiveState.CLOSED
         finally:
             self._send.close()
+            self._connected.set()
 
     async def _room_has_ended(self) -> bool:
         """After a lost connection: did the stream end meanwhile? The control message that says so can be missed
@@ -459,7 +473,8 @@ class Live:
             return
         self.stats.frames += 1
         if frame.ack is not None:
-            await self._send_frame(connection, frame.ack)
+            self._trace("out", frame.ack)
+            connection.queue(frame.ack)
             self.stats.acks += 1
         if frame.payload_type == "msg":
             self._remember_cursor(frame.cursor, frame.internal_ext)
@@ -488,7 +503,11 @@ class Live:
                     log.debug("%r: unknown message %s (%d bytes)", self, event.method, len(event.payload))
                     continue
             self.stats.events += 1
-            await self._send.send(event)
+            try:
+                self._send.send_nowait(event)
+            except anyio.WouldBlock:
+                # The consumer is behind: wait for it (backpressure) rather than buffer without bound.
+                await self._send.send(event)
             if isinstance(event, ControlEvent) and event.action in STREAM_ENDED_ACTIONS:
                 ended = True
         if ended:

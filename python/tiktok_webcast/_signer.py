@@ -50,9 +50,7 @@ class RequestPacer:
 
 
 class Signer:
-    def __init__(
-        self, http: HttpSession, base_url: str, api_key: str | None, *, validate_limits: bool
-    ) -> None:
+    def __init__(self, http: HttpSession, base_url: str, api_key: str | None, *, validate_limits: bool) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
@@ -101,9 +99,7 @@ class Signer:
         headers = {"x-cookie-header": session_cookie} if session_cookie else None
         response = await self._call("GET", "/webcast/fetch", params, headers=headers)
         if not response.content:
-            raise SignerError(
-                "the signer answered an empty body (detected by TikTok?)", status=response.status_code
-            )
+            raise SignerError("the signer answered an empty body (detected by TikTok?)", status=response.status_code)
         cookies = response.headers.get("x-set-tt-cookie", "")
         if not cookies:
             raise SignerError("the signer answered without X-Set-TT-Cookie", status=response.status_code)
@@ -134,9 +130,7 @@ class Signer:
         if response.status_code == 402:
             raise SignerAuthError("the signer requires a paid plan for this request (HTTP 402)", status=402)
         if response.status_code == 429:
-            raise SignerRateLimitError(
-                _rate_limit_message(response), retry_after=_retry_after(response.headers)
-            )
+            raise SignerRateLimitError(_rate_limit_message(response), retry_after=_retry_after(response.headers))
         if response.status_code != 200:
             raise SignerError(f"the signer answered HTTP {response.status_code}", status=response.status_code)
         return response

@@ -22,6 +22,7 @@ from tiktok_webcast.exceptions import (
     HandshakeRejectedError,
     ProtocolError,
     TikTokHTTPError,
+    WebcastError,
 )
 
 READ_SIZE = 65536
@@ -66,6 +67,14 @@ class WebSocketConnection:
         if data:
             async with self._send_lock:
                 await self._stream.send(data)
+
+    def queue(self, data: bytes) -> None:
+        """Frames ``data`` for sending without writing it yet: it goes out with the next :meth:`send` or before the
+        next read. Acks ride this way, so a busy connection writes once per read instead of once per frame."""
+        try:
+            self._ws.send_binary(data)
+        except WebcastError as error:
+            raise ConnectionClosedError(f"websocket cannot send: {error}") from error
 
     async def send(self, data: bytes) -> None:
         try:

@@ -19,9 +19,7 @@ log = logging.getLogger("tiktok_webcast.ttwid")
 
 NO_COOKIE_ATTEMPTS = 8
 NO_COOKIE_DELAY = 0.75
-REGISTER_BODY = (
-    '{"aid":1988,"service":"www.tiktok.com","union":false,"unionHost":"","needFid":false,"fid":""}'
-)
+REGISTER_BODY = '{"aid":1988,"service":"www.tiktok.com","union":false,"unionHost":"","needFid":false,"fid":""}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +83,7 @@ class TtwidProvider:
         response = await fetch()
         if response.status_code == 429:
             retry_after = _seconds(response.headers.get("retry-after"), default=60.0)
-            raise BlockedError(
-                f"ttwid source {source} rate-limited us; retry in {retry_after:.0f} s", status=429
-            )
+            raise BlockedError(f"ttwid source {source} rate-limited us; retry in {retry_after:.0f} s", status=429)
         if response.status_code >= 400:
             log.debug("ttwid source %s answered HTTP %d", source, response.status_code)
             return None
@@ -105,9 +101,7 @@ class TtwidProvider:
 
     async def _page(self, path: str) -> httpx.Response:
         # Transport errors propagate: they are not retried (signer-free.md §1.2).
-        return await self._http.request(
-            "GET", f"{self._urls.web}{path}", cookies=False, follow_redirects=False
-        )
+        return await self._http.request("GET", f"{self._urls.web}{path}", cookies=False, follow_redirects=False)
 
 
 def _seconds(value: str | None, *, default: float) -> float:

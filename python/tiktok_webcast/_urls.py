@@ -30,9 +30,7 @@ class BaseUrls:
         data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError("base URLs must be a JSON object")
-        known = {
-            key: str(value).rstrip("/") for key, value in data.items() if key in cls.__dataclass_fields__
-        }
+        known = {key: str(value).rstrip("/") for key, value in data.items() if key in cls.__dataclass_fields__}
         return replace(cls(), **known)
 
     @classmethod

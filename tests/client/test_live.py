@@ -91,7 +91,10 @@ async def test_signer_free_connect_delivers_injected_events_and_acks_them(client
         [session] = sim.sessions
         assert session.path == "signer-free" and session.entered == [live.room_id]
         assert session.heartbeats and session.heartbeats[0].seq == 1
-        assert live.stats.acks == len(session.acks) > 0
+        # Acks go out with the next write or read; the simulator records them as they arrive.
+        with anyio.fail_after(5):
+            await sim.wait_until(lambda: len(session.acks) == live.stats.acks > 0)
+        assert all(ack.expected for ack in session.acks)
 
 
 async def test_stream_end_ends_the_iterator_cleanly(client_for: Any) -> None:
@@ -284,3 +287,13 @@ async def test_replayed_history_is_delivered_once_or_left_out(client_for: Any, i
             history = [e for e in events if isinstance(e, ChatEvent) and not injected(e)]
             assert len(history) == (6 if include else 0)
             assert live.stats.history == (0 if include else 6)
+
+
+async def test_wait_connected_raises_when_watching_ends_before_connecting(client_for: Any) -> None:
+    refuse = RefuseHandshake(count=1000, status=403, message="nope")
+    async with Simulator(scenario(faults=(refuse,))) as sim:
+        async with client_for(sim, connect_mode="signer_free", max_reconnects=0) as client:
+            async with client.track_user("alice") as live:
+                with pytest.raises(ConnectionLostError), anyio.fail_after(10):
+                    await live.wait_connected()
+                assert live.state is LiveState.CLOSED

@@ -232,12 +232,14 @@ fn event_to_py(py: Python<'_>, event: Event) -> PyResult<Py<PyAny>> {
 }
 
 /// Maps an engine error. Remote errors carry `close_code` (the code sent to the server, or `None`).
-fn mask_from(py: Python<'_>, mask: Option<&[u8]>) -> PyResult<[u8; 4]> {
+/// The caller's mask, or the next one from the engine's generator (seeded from `os.urandom` at construction):
+/// a system call per frame would cost more than the frame.
+fn mask_from(inner: &mut engine::WebSocket, mask: Option<&[u8]>) -> PyResult<[u8; 4]> {
     match mask {
         Some(mask) => mask
             .try_into()
             .map_err(|_| PyValueError::new_err("mask must be exactly 4 bytes")),
-        None => random_bytes(py),
+        None => Ok(inner.next_mask()),
     }
 }
 
@@ -345,7 +347,7 @@ impl PyWebSocket {
 
     #[pyo3(signature = (data, mask = None))]
     fn send_binary(&mut self, py: Python<'_>, data: &[u8], mask: Option<&[u8]>) -> PyResult<()> {
-        let mask = mask_from(py, mask)?;
+        let mask = mask_from(&mut self.inner, mask)?;
         self.inner
             .send_binary(data, mask)
             .map_err(|error| crate::errors::websocket_error(py, error))
@@ -353,7 +355,7 @@ impl PyWebSocket {
 
     #[pyo3(signature = (text, mask = None))]
     fn send_text(&mut self, py: Python<'_>, text: &str, mask: Option<&[u8]>) -> PyResult<()> {
-        let mask = mask_from(py, mask)?;
+        let mask = mask_from(&mut self.inner, mask)?;
         self.inner
             .send_text(text, mask)
             .map_err(|error| crate::errors::websocket_error(py, error))
@@ -362,7 +364,7 @@ impl PyWebSocket {
     /// Queues a Ping (payload at most 125 bytes).
     #[pyo3(signature = (data = b"".as_slice(), mask = None))]
     fn send_ping(&mut self, py: Python<'_>, data: &[u8], mask: Option<&[u8]>) -> PyResult<()> {
-        let mask = mask_from(py, mask)?;
+        let mask = mask_from(&mut self.inner, mask)?;
         self.inner
             .send_ping(data, mask)
             .map_err(|error| crate::errors::websocket_error(py, error))
@@ -377,7 +379,7 @@ impl PyWebSocket {
         reason: &str,
         mask: Option<&[u8]>,
     ) -> PyResult<()> {
-        let mask = mask_from(py, mask)?;
+        let mask = mask_from(&mut self.inner, mask)?;
         self.inner
             .close(code, reason, mask)
             .map_err(|error| crate::errors::websocket_error(py, error))

@@ -241,6 +241,13 @@ impl WebSocket {
     }
 
     /// Queues a text message as one frame masked with `mask`.
+    /// A mask from the generator seeded with the caller's `mask_seed` (the one the engine uses for the frames it
+    /// sends by itself), for callers that have no per-frame randomness at hand.
+    #[must_use]
+    pub fn next_mask(&mut self) -> [u8; 4] {
+        self.masks.next_mask()
+    }
+
     pub fn send_text(&mut self, text: &str, mask: [u8; 4]) -> Result<(), Error> {
         self.ensure_open("send a message")?;
         frame::encode_client_frame(&mut self.output, OpCode::Text, text.as_bytes(), mask);
