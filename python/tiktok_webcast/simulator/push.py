@@ -225,10 +225,10 @@ class _Session:
             except WebcastError as exc:
                 record.unexpected_frames.append(f"bad im_enter_room: {exc}")
                 return
-            record.entered.append(room_id)
-            record.enter_unique_ids.append(unique_id)
             room = self.world.room(room_id)
             if room is None or not room.live:
+                record.entered.append(room_id)
+                record.enter_unique_ids.append(unique_id)
                 record.unexpected_frames.append(f"im_enter_room for room {room_id}, which is not live")
                 return
             await self._send(protocol.encode_push_frame(frame.payload, payload_type="im_enter_room_resp"))
@@ -237,6 +237,9 @@ class _Session:
                 if resume is None and room is self.handshake.room:
                     resume = self.handshake.resume_seq
                 self._enter(room, resume)
+            # Recorded once the session is subscribed: a test that waits for it may publish right away.
+            record.entered.append(room_id)
+            record.enter_unique_ids.append(unique_id)
         elif kind == "ack":
             internal_ext = frame.payload.decode("utf-8", "replace")
             expected = record.pending_acks.get(frame.log_id)
