@@ -249,20 +249,7 @@ class WebSocket:
 
 @final
 class User:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "id",
-        "username",
-        "nickname",
-        "profile_picture",
-        "follower_count",
-        "following_count",
-        "follow_status",
-        "sec_uid",
-        "bio",
-        "verified",
-        "is_moderator",
-        "gifter_level",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("id", "username", "nickname", "profile_picture", "follower_count", "following_count", "follow_status", "sec_uid", "bio", "verified", "is_moderator", "gifter_level")
     @property
     def id(self) -> int: ...
     @property
@@ -287,22 +274,7 @@ class User:
     def is_moderator(self) -> bool: ...
     @property
     def gifter_level(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        id: int = ...,
-        username: str = ...,
-        nickname: str = ...,
-        profile_picture: Image | None = ...,
-        follower_count: int = ...,
-        following_count: int = ...,
-        follow_status: int = ...,
-        sec_uid: str = ...,
-        bio: str = ...,
-        verified: bool = ...,
-        is_moderator: bool = ...,
-        gifter_level: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, id: int = ..., username: str = ..., nickname: str = ..., profile_picture: Image | None = ..., follower_count: int = ..., following_count: int = ..., follow_status: int = ..., sec_uid: str = ..., bio: str = ..., verified: bool = ..., is_moderator: bool = ..., gifter_level: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -382,15 +354,7 @@ class BattleGroup:
 
 @final
 class ChatEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "user",
-        "comment",
-        "language",
-        "emotes",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("user", "comment", "language", "emotes", "method", "msg_id", "timestamp")
     @property
     def user(self) -> User | None: ...
     @property
@@ -405,17 +369,7 @@ class ChatEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        user: User | None = ...,
-        comment: str = ...,
-        language: str = ...,
-        emotes: tuple[Emote, ...] = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, user: User | None = ..., comment: str = ..., language: str = ..., emotes: tuple[Emote, ...] = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -432,37 +386,13 @@ class EmoteChatEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        user: User | None = ...,
-        emotes: tuple[Emote, ...] = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, user: User | None = ..., emotes: tuple[Emote, ...] = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class GiftEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "id",
-        "name",
-        "describe",
-        "cost",
-        "repeat_count",
-        "repeat_end",
-        "type",
-        "to_user_id",
-        "user",
-        "group_id",
-        "combo_count",
-        "image",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("id", "name", "describe", "cost", "repeat_count", "repeat_end", "type", "to_user_id", "user", "group_id", "combo_count", "image", "method", "msg_id", "timestamp")
     @property
     def id(self) -> int: ...
     @property
@@ -493,25 +423,7 @@ class GiftEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        id: int = ...,
-        name: str = ...,
-        describe: str = ...,
-        cost: int = ...,
-        repeat_count: int = ...,
-        repeat_end: bool = ...,
-        type: int = ...,
-        to_user_id: int = ...,
-        user: User | None = ...,
-        group_id: int = ...,
-        combo_count: int = ...,
-        image: Image | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, id: int = ..., name: str = ..., describe: str = ..., cost: int = ..., repeat_count: int = ..., repeat_end: bool = ..., type: int = ..., to_user_id: int = ..., user: User | None = ..., group_id: int = ..., combo_count: int = ..., image: Image | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     @property
@@ -523,16 +435,7 @@ class GiftEvent:
 
 @final
 class LikeEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "likes",
-        "total_likes",
-        "user",
-        "display_type",
-        "label",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("likes", "total_likes", "user", "display_type", "label", "method", "msg_id", "timestamp")
     @property
     def likes(self) -> int: ...
     @property
@@ -549,18 +452,7 @@ class LikeEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        likes: int = ...,
-        total_likes: int = ...,
-        user: User | None = ...,
-        display_type: str = ...,
-        label: str = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, likes: int = ..., total_likes: int = ..., user: User | None = ..., display_type: str = ..., label: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -577,15 +469,7 @@ class UserEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        event: UserEventType = ...,
-        user: User | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, event: UserEventType = ..., user: User | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -604,29 +488,13 @@ class MemberEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        action: int = ...,
-        user: User | None = ...,
-        member_count: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, action: int = ..., user: User | None = ..., member_count: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class ViewersEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "viewers",
-        "total_viewers",
-        "top_viewers",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("viewers", "total_viewers", "top_viewers", "method", "msg_id", "timestamp")
     @property
     def viewers(self) -> int: ...
     @property
@@ -639,16 +507,7 @@ class ViewersEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        viewers: int = ...,
-        total_viewers: int = ...,
-        top_viewers: tuple[TopViewer, ...] = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, viewers: int = ..., total_viewers: int = ..., top_viewers: tuple[TopViewer, ...] = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -667,16 +526,7 @@ class QuestionEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        question: str = ...,
-        question_id: int = ...,
-        user: User | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, question: str = ..., question_id: int = ..., user: User | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -693,23 +543,13 @@ class ControlEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls, *, action: int = ..., tips: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...
-    ) -> Self: ...
+    def __new__(cls, *, action: int = ..., tips: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class MicBattleEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "battle_id",
-        "action",
-        "status",
-        "users",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("battle_id", "action", "status", "users", "method", "msg_id", "timestamp")
     @property
     def battle_id(self) -> int: ...
     @property
@@ -724,17 +564,7 @@ class MicBattleEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        battle_id: int = ...,
-        action: int = ...,
-        status: int = ...,
-        users: tuple[User, ...] = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, battle_id: int = ..., action: int = ..., status: int = ..., users: tuple[User, ...] = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -753,16 +583,7 @@ class BattlesEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        battle_id: int = ...,
-        status: int = ...,
-        battles: tuple[Battle, ...] = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, battle_id: int = ..., status: int = ..., battles: tuple[Battle, ...] = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -798,17 +619,7 @@ class IntroEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        id: int = ...,
-        title: str = ...,
-        language: str = ...,
-        user: User | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, id: int = ..., title: str = ..., language: str = ..., user: User | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -825,27 +636,13 @@ class RoomEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls, *, type: str = ..., message: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...
-    ) -> Self: ...
+    def __new__(cls, *, type: str = ..., message: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class PinEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "action",
-        "pinned_method",
-        "pin_time",
-        "display_duration",
-        "pin_msg_id",
-        "operator",
-        "chat",
-        "gift",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("action", "pinned_method", "pin_time", "display_duration", "pin_msg_id", "operator", "chat", "gift", "method", "msg_id", "timestamp")
     @property
     def action(self) -> int: ...
     @property
@@ -868,39 +665,13 @@ class PinEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        action: int = ...,
-        pinned_method: str = ...,
-        pin_time: int = ...,
-        display_duration: int = ...,
-        pin_msg_id: int = ...,
-        operator: User | None = ...,
-        chat: ChatEvent | None = ...,
-        gift: GiftEvent | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, action: int = ..., pinned_method: str = ..., pin_time: int = ..., display_duration: int = ..., pin_msg_id: int = ..., operator: User | None = ..., chat: ChatEvent | None = ..., gift: GiftEvent | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class EnvelopeEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "envelope_id",
-        "business_type",
-        "sender_id",
-        "sender_name",
-        "diamond_count",
-        "people_count",
-        "unpack_at",
-        "display",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("envelope_id", "business_type", "sender_id", "sender_name", "diamond_count", "people_count", "unpack_at", "display", "method", "msg_id", "timestamp")
     @property
     def envelope_id(self) -> str: ...
     @property
@@ -923,21 +694,7 @@ class EnvelopeEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        envelope_id: str = ...,
-        business_type: int = ...,
-        sender_id: str = ...,
-        sender_name: str = ...,
-        diamond_count: int = ...,
-        people_count: int = ...,
-        unpack_at: int = ...,
-        display: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, envelope_id: str = ..., business_type: int = ..., sender_id: str = ..., sender_name: str = ..., diamond_count: int = ..., people_count: int = ..., unpack_at: int = ..., display: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -954,37 +711,13 @@ class LiveGameIntroEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        content: Text | None = ...,
-        has_rank_info: bool = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, content: Text | None = ..., has_rank_info: bool = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class SubNotifyEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "user",
-        "exhibition_type",
-        "sub_month",
-        "subscribe_type",
-        "old_subscribe_status",
-        "message_type",
-        "subscribing_status",
-        "is_send",
-        "is_custom",
-        "gift_source",
-        "message_display_style",
-        "package_id",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("user", "exhibition_type", "sub_month", "subscribe_type", "old_subscribe_status", "message_type", "subscribing_status", "is_send", "is_custom", "gift_source", "message_display_style", "package_id", "method", "msg_id", "timestamp")
     @property
     def user(self) -> User | None: ...
     @property
@@ -1015,44 +748,13 @@ class SubNotifyEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        user: User | None = ...,
-        exhibition_type: int = ...,
-        sub_month: int = ...,
-        subscribe_type: int = ...,
-        old_subscribe_status: int = ...,
-        message_type: int = ...,
-        subscribing_status: int = ...,
-        is_send: bool = ...,
-        is_custom: bool = ...,
-        gift_source: int = ...,
-        message_display_style: int = ...,
-        package_id: str = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, user: User | None = ..., exhibition_type: int = ..., sub_month: int = ..., subscribe_type: int = ..., old_subscribe_status: int = ..., message_type: int = ..., subscribing_status: int = ..., is_send: bool = ..., is_custom: bool = ..., gift_source: int = ..., message_display_style: int = ..., package_id: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class GoalUpdateEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "contributor_id",
-        "contributor_avatar",
-        "contributor_display_id",
-        "contribute_count",
-        "contribute_score",
-        "gift_repeat_count",
-        "contributor_id_str",
-        "update_source",
-        "goal_extra",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("contributor_id", "contributor_avatar", "contributor_display_id", "contribute_count", "contribute_score", "gift_repeat_count", "contributor_id_str", "update_source", "goal_extra", "method", "msg_id", "timestamp")
     @property
     def contributor_id(self) -> int: ...
     @property
@@ -1077,35 +779,13 @@ class GoalUpdateEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        contributor_id: int = ...,
-        contributor_avatar: Image | None = ...,
-        contributor_display_id: str = ...,
-        contribute_count: int = ...,
-        contribute_score: int = ...,
-        gift_repeat_count: int = ...,
-        contributor_id_str: str = ...,
-        update_source: int = ...,
-        goal_extra: str = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, contributor_id: int = ..., contributor_avatar: Image | None = ..., contributor_display_id: str = ..., contribute_count: int = ..., contribute_score: int = ..., gift_repeat_count: int = ..., contributor_id_str: str = ..., update_source: int = ..., goal_extra: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class PollEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "message_type",
-        "poll_id",
-        "poll_kind",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("message_type", "poll_id", "poll_kind", "method", "msg_id", "timestamp")
     @property
     def message_type(self) -> int: ...
     @property
@@ -1118,31 +798,13 @@ class PollEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        message_type: int = ...,
-        poll_id: int = ...,
-        poll_kind: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, message_type: int = ..., poll_id: int = ..., poll_kind: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class RankUpdateEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "group_type",
-        "op_type",
-        "rank_priority",
-        "is_animation_loop_play",
-        "animation_loop_for_off",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("group_type", "op_type", "rank_priority", "is_animation_loop_play", "animation_loop_for_off", "method", "msg_id", "timestamp")
     @property
     def group_type(self) -> int: ...
     @property
@@ -1159,37 +821,13 @@ class RankUpdateEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        group_type: int = ...,
-        op_type: int = ...,
-        rank_priority: int = ...,
-        is_animation_loop_play: bool = ...,
-        animation_loop_for_off: bool = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, group_type: int = ..., op_type: int = ..., rank_priority: int = ..., is_animation_loop_play: bool = ..., animation_loop_for_off: bool = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class RankTextEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "scene",
-        "owner_idx_before_update",
-        "owner_idx_after_update",
-        "self_get_badge_msg",
-        "other_get_badge_msg",
-        "cur_user_id",
-        "left_icon",
-        "content",
-        "rank_type",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("scene", "owner_idx_before_update", "owner_idx_after_update", "self_get_badge_msg", "other_get_badge_msg", "cur_user_id", "left_icon", "content", "rank_type", "method", "msg_id", "timestamp")
     @property
     def scene(self) -> int: ...
     @property
@@ -1214,22 +852,7 @@ class RankTextEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        scene: int = ...,
-        owner_idx_before_update: int = ...,
-        owner_idx_after_update: int = ...,
-        self_get_badge_msg: Text | None = ...,
-        other_get_badge_msg: Text | None = ...,
-        cur_user_id: int = ...,
-        left_icon: Image | None = ...,
-        content: Text | None = ...,
-        rank_type: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, scene: int = ..., owner_idx_before_update: int = ..., owner_idx_after_update: int = ..., self_get_badge_msg: Text | None = ..., other_get_badge_msg: Text | None = ..., cur_user_id: int = ..., left_icon: Image | None = ..., content: Text | None = ..., rank_type: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -1248,16 +871,7 @@ class HourlyRankRewardEvent:
 
 @final
 class CaptionEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "timestamp_ms",
-        "duration_ms",
-        "sentence_id",
-        "sequence_id",
-        "definite",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("timestamp_ms", "duration_ms", "sentence_id", "sequence_id", "definite", "method", "msg_id", "timestamp")
     @property
     def timestamp_ms(self) -> int: ...
     @property
@@ -1274,18 +888,7 @@ class CaptionEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        timestamp_ms: int = ...,
-        duration_ms: int = ...,
-        sentence_id: int = ...,
-        sequence_id: int = ...,
-        definite: bool = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, timestamp_ms: int = ..., duration_ms: int = ..., sentence_id: int = ..., sequence_id: int = ..., definite: bool = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -1302,44 +905,13 @@ class ImDeleteEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        delete_msg_ids: tuple[int, ...] = ...,
-        delete_user_ids: tuple[int, ...] = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, delete_msg_ids: tuple[int, ...] = ..., delete_user_ids: tuple[int, ...] = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class BarrageEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "msg_type",
-        "icon",
-        "content",
-        "duration",
-        "background",
-        "right_icon",
-        "display_config",
-        "gallery_gift_id",
-        "scene",
-        "use_marquee",
-        "show_type",
-        "render_type",
-        "left_icon_display_type",
-        "ribbon_animation",
-        "hybrid_url",
-        "schema",
-        "sub_type",
-        "common_barrage_content",
-        "user",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("msg_type", "icon", "content", "duration", "background", "right_icon", "display_config", "gallery_gift_id", "scene", "use_marquee", "show_type", "render_type", "left_icon_display_type", "ribbon_animation", "hybrid_url", "schema", "sub_type", "common_barrage_content", "user", "method", "msg_id", "timestamp")
     @property
     def msg_type(self) -> int: ...
     @property
@@ -1384,46 +956,13 @@ class BarrageEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        msg_type: int = ...,
-        icon: Image | None = ...,
-        content: Text | None = ...,
-        duration: int = ...,
-        background: Image | None = ...,
-        right_icon: Image | None = ...,
-        display_config: int = ...,
-        gallery_gift_id: int = ...,
-        scene: str = ...,
-        use_marquee: bool = ...,
-        show_type: int = ...,
-        render_type: int = ...,
-        left_icon_display_type: int = ...,
-        ribbon_animation: Image | None = ...,
-        hybrid_url: str = ...,
-        schema: str = ...,
-        sub_type: str = ...,
-        common_barrage_content: Text | None = ...,
-        user: User | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, msg_type: int = ..., icon: Image | None = ..., content: Text | None = ..., duration: int = ..., background: Image | None = ..., right_icon: Image | None = ..., display_config: int = ..., gallery_gift_id: int = ..., scene: str = ..., use_marquee: bool = ..., show_type: int = ..., render_type: int = ..., left_icon_display_type: int = ..., ribbon_animation: Image | None = ..., hybrid_url: str = ..., schema: str = ..., sub_type: str = ..., common_barrage_content: Text | None = ..., user: User | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class UnauthorizedMemberEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "action",
-        "nick_name_prefix",
-        "nick_name",
-        "enter_text",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("action", "nick_name_prefix", "nick_name", "enter_text", "method", "msg_id", "timestamp")
     @property
     def action(self) -> int: ...
     @property
@@ -1438,36 +977,13 @@ class UnauthorizedMemberEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        action: int = ...,
-        nick_name_prefix: Text | None = ...,
-        nick_name: str = ...,
-        enter_text: Text | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, action: int = ..., nick_name_prefix: Text | None = ..., nick_name: str = ..., enter_text: Text | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class RoomNotifyEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "schema",
-        "notify_type",
-        "content",
-        "user",
-        "notify_class",
-        "flex_setting",
-        "source",
-        "from_user_id",
-        "to_anchor_id",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("schema", "notify_type", "content", "user", "notify_class", "flex_setting", "source", "from_user_id", "to_anchor_id", "method", "msg_id", "timestamp")
     @property
     def schema(self) -> str: ...
     @property
@@ -1492,22 +1008,7 @@ class RoomNotifyEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        schema: str = ...,
-        notify_type: int = ...,
-        content: str = ...,
-        user: User | None = ...,
-        notify_class: int = ...,
-        flex_setting: tuple[int, ...] = ...,
-        source: str = ...,
-        from_user_id: int = ...,
-        to_anchor_id: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, schema: str = ..., notify_type: int = ..., content: str = ..., user: User | None = ..., notify_class: int = ..., flex_setting: tuple[int, ...] = ..., source: str = ..., from_user_id: int = ..., to_anchor_id: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -1524,32 +1025,13 @@ class GiftBroadcastEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        from_user_id: int = ...,
-        left_icon: Image | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, from_user_id: int = ..., left_icon: Image | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class LinkEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "message_type",
-        "linker_id",
-        "scene",
-        "extra",
-        "expire_timestamp",
-        "transfer_extra",
-        "version",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("message_type", "linker_id", "scene", "extra", "expire_timestamp", "transfer_extra", "version", "method", "msg_id", "timestamp")
     @property
     def message_type(self) -> int: ...
     @property
@@ -1570,39 +1052,13 @@ class LinkEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        message_type: int = ...,
-        linker_id: int = ...,
-        scene: int = ...,
-        extra: str = ...,
-        expire_timestamp: int = ...,
-        transfer_extra: str = ...,
-        version: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, message_type: int = ..., linker_id: int = ..., scene: int = ..., extra: str = ..., expire_timestamp: int = ..., transfer_extra: str = ..., version: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class LinkLayerEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "message_type",
-        "channel_id",
-        "scene",
-        "source",
-        "centerized_idc",
-        "rtc_room_id",
-        "version",
-        "linker_mode",
-        "wait_cross_data",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("message_type", "channel_id", "scene", "source", "centerized_idc", "rtc_room_id", "version", "linker_mode", "wait_cross_data", "method", "msg_id", "timestamp")
     @property
     def message_type(self) -> int: ...
     @property
@@ -1627,79 +1083,13 @@ class LinkLayerEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        message_type: int = ...,
-        channel_id: int = ...,
-        scene: int = ...,
-        source: str = ...,
-        centerized_idc: str = ...,
-        rtc_room_id: int = ...,
-        version: int = ...,
-        linker_mode: int = ...,
-        wait_cross_data: bool = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, message_type: int = ..., channel_id: int = ..., scene: int = ..., source: str = ..., centerized_idc: str = ..., rtc_room_id: int = ..., version: int = ..., linker_mode: int = ..., wait_cross_data: bool = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class LinkMicMethodEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "message_type",
-        "access_key",
-        "anchor_linkmic_id",
-        "user_id",
-        "fan_ticket",
-        "total_linkmic_fan_ticket",
-        "channel_id",
-        "layout",
-        "vendor",
-        "dimension",
-        "theme",
-        "invite_uid",
-        "answer",
-        "start_time",
-        "duration",
-        "match_type",
-        "win",
-        "prompts",
-        "to_user_id",
-        "linkmic_layout",
-        "from_user_id",
-        "tips",
-        "start_time_ms",
-        "confluence_type",
-        "from_room_id",
-        "invite_type",
-        "sub_type",
-        "rtc_ext_info",
-        "rtc_app_id",
-        "app_id",
-        "app_sign",
-        "rtc_app_sign",
-        "anchor_linkmic_id_str",
-        "rival_anchor_id",
-        "rival_linkmic_id",
-        "rival_linkmic_id_str",
-        "show_popup",
-        "sec_invite_uid",
-        "scene",
-        "sec_apply_uid",
-        "linked_users",
-        "sec_from_user_id",
-        "reply_type",
-        "reply_prompts",
-        "sec_to_user_id",
-        "rtc_join_channel",
-        "fan_ticket_icon_type",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("message_type", "access_key", "anchor_linkmic_id", "user_id", "fan_ticket", "total_linkmic_fan_ticket", "channel_id", "layout", "vendor", "dimension", "theme", "invite_uid", "answer", "start_time", "duration", "match_type", "win", "prompts", "to_user_id", "linkmic_layout", "from_user_id", "tips", "start_time_ms", "confluence_type", "from_room_id", "invite_type", "sub_type", "rtc_ext_info", "rtc_app_id", "app_id", "app_sign", "rtc_app_sign", "anchor_linkmic_id_str", "rival_anchor_id", "rival_linkmic_id", "rival_linkmic_id_str", "show_popup", "sec_invite_uid", "scene", "sec_apply_uid", "linked_users", "sec_from_user_id", "reply_type", "reply_prompts", "sec_to_user_id", "rtc_join_channel", "fan_ticket_icon_type", "method", "msg_id", "timestamp")
     @property
     def message_type(self) -> int: ...
     @property
@@ -1800,60 +1190,7 @@ class LinkMicMethodEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        message_type: int = ...,
-        access_key: str = ...,
-        anchor_linkmic_id: int = ...,
-        user_id: int = ...,
-        fan_ticket: int = ...,
-        total_linkmic_fan_ticket: int = ...,
-        channel_id: int = ...,
-        layout: int = ...,
-        vendor: int = ...,
-        dimension: int = ...,
-        theme: str = ...,
-        invite_uid: int = ...,
-        answer: int = ...,
-        start_time: int = ...,
-        duration: int = ...,
-        match_type: int = ...,
-        win: bool = ...,
-        prompts: str = ...,
-        to_user_id: int = ...,
-        linkmic_layout: int = ...,
-        from_user_id: int = ...,
-        tips: str = ...,
-        start_time_ms: int = ...,
-        confluence_type: int = ...,
-        from_room_id: int = ...,
-        invite_type: int = ...,
-        sub_type: int = ...,
-        rtc_ext_info: str = ...,
-        rtc_app_id: str = ...,
-        app_id: str = ...,
-        app_sign: str = ...,
-        rtc_app_sign: str = ...,
-        anchor_linkmic_id_str: str = ...,
-        rival_anchor_id: int = ...,
-        rival_linkmic_id: int = ...,
-        rival_linkmic_id_str: str = ...,
-        show_popup: bool = ...,
-        sec_invite_uid: int = ...,
-        scene: int = ...,
-        sec_apply_uid: int = ...,
-        linked_users: tuple[User, ...] = ...,
-        sec_from_user_id: str = ...,
-        reply_type: int = ...,
-        reply_prompts: str = ...,
-        sec_to_user_id: str = ...,
-        rtc_join_channel: bool = ...,
-        fan_ticket_icon_type: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, message_type: int = ..., access_key: str = ..., anchor_linkmic_id: int = ..., user_id: int = ..., fan_ticket: int = ..., total_linkmic_fan_ticket: int = ..., channel_id: int = ..., layout: int = ..., vendor: int = ..., dimension: int = ..., theme: str = ..., invite_uid: int = ..., answer: int = ..., start_time: int = ..., duration: int = ..., match_type: int = ..., win: bool = ..., prompts: str = ..., to_user_id: int = ..., linkmic_layout: int = ..., from_user_id: int = ..., tips: str = ..., start_time_ms: int = ..., confluence_type: int = ..., from_room_id: int = ..., invite_type: int = ..., sub_type: int = ..., rtc_ext_info: str = ..., rtc_app_id: str = ..., app_id: str = ..., app_sign: str = ..., rtc_app_sign: str = ..., anchor_linkmic_id_str: str = ..., rival_anchor_id: int = ..., rival_linkmic_id: int = ..., rival_linkmic_id_str: str = ..., show_popup: bool = ..., sec_invite_uid: int = ..., scene: int = ..., sec_apply_uid: int = ..., linked_users: tuple[User, ...] = ..., sec_from_user_id: str = ..., reply_type: int = ..., reply_prompts: str = ..., sec_to_user_id: str = ..., rtc_join_channel: bool = ..., fan_ticket_icon_type: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -1872,15 +1209,7 @@ class LinkMicFanTicketMethodEvent:
 
 @final
 class LinkMicBattlePunishFinishEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "channel_id",
-        "op_uid",
-        "reason",
-        "battle_id",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("channel_id", "op_uid", "reason", "battle_id", "method", "msg_id", "timestamp")
     @property
     def channel_id(self) -> int: ...
     @property
@@ -1895,17 +1224,7 @@ class LinkMicBattlePunishFinishEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        channel_id: int = ...,
-        op_uid: int = ...,
-        reason: int = ...,
-        battle_id: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, channel_id: int = ..., op_uid: int = ..., reason: int = ..., battle_id: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -1922,28 +1241,13 @@ class LinkmicBattleTaskEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        task_message_type: int = ...,
-        battle_id: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, task_message_type: int = ..., battle_id: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class LinkMicBattleItemCardEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "battle_id",
-        "msg_type",
-        "award_reason",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("battle_id", "msg_type", "award_reason", "method", "msg_id", "timestamp")
     @property
     def battle_id(self) -> int: ...
     @property
@@ -1956,31 +1260,13 @@ class LinkMicBattleItemCardEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        battle_id: int = ...,
-        msg_type: int = ...,
-        award_reason: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, battle_id: int = ..., msg_type: int = ..., award_reason: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class OecLiveShoppingEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "action_type",
-        "live_product_number",
-        "pin_card_delay_time",
-        "card_type",
-        "anchor_pin_card_reset_type",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("action_type", "live_product_number", "pin_card_delay_time", "card_type", "anchor_pin_card_reset_type", "method", "msg_id", "timestamp")
     @property
     def action_type(self) -> int: ...
     @property
@@ -1997,18 +1283,7 @@ class OecLiveShoppingEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        action_type: int = ...,
-        live_product_number: int = ...,
-        pin_card_delay_time: int = ...,
-        card_type: int = ...,
-        anchor_pin_card_reset_type: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, action_type: int = ..., live_product_number: int = ..., pin_card_delay_time: int = ..., card_type: int = ..., anchor_pin_card_reset_type: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -2027,30 +1302,13 @@ class MsgDetectEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        d_type: int = ...,
-        trigger_by: int = ...,
-        from_region: str = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, d_type: int = ..., trigger_by: int = ..., from_region: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class RoomVerifyEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "action",
-        "content",
-        "notice_type",
-        "close_room",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("action", "content", "notice_type", "close_room", "method", "msg_id", "timestamp")
     @property
     def action(self) -> int: ...
     @property
@@ -2065,30 +1323,13 @@ class RoomVerifyEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        action: int = ...,
-        content: str = ...,
-        notice_type: int = ...,
-        close_room: bool = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, action: int = ..., content: str = ..., notice_type: int = ..., close_room: bool = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class ToastEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "display_duration_millisecond",
-        "delay_display_duration_millisecond",
-        "scene",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("display_duration_millisecond", "delay_display_duration_millisecond", "scene", "method", "msg_id", "timestamp")
     @property
     def display_duration_millisecond(self) -> int: ...
     @property
@@ -2101,37 +1342,13 @@ class ToastEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        display_duration_millisecond: int = ...,
-        delay_display_duration_millisecond: int = ...,
-        scene: str = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, display_duration_millisecond: int = ..., delay_display_duration_millisecond: int = ..., scene: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class NoticeEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "content",
-        "notice_type",
-        "style",
-        "title",
-        "violation_reason",
-        "display_text",
-        "tips_title",
-        "tips_url",
-        "notice_title",
-        "notice_content",
-        "scene",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("content", "notice_type", "style", "title", "violation_reason", "display_text", "tips_title", "tips_url", "notice_title", "notice_content", "scene", "method", "msg_id", "timestamp")
     @property
     def content(self) -> str: ...
     @property
@@ -2160,24 +1377,7 @@ class NoticeEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        content: str = ...,
-        notice_type: int = ...,
-        style: str = ...,
-        title: Text | None = ...,
-        violation_reason: Text | None = ...,
-        display_text: Text | None = ...,
-        tips_title: Text | None = ...,
-        tips_url: str = ...,
-        notice_title: Text | None = ...,
-        notice_content: Text | None = ...,
-        scene: str = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, content: str = ..., notice_type: int = ..., style: str = ..., title: Text | None = ..., violation_reason: Text | None = ..., display_text: Text | None = ..., tips_title: Text | None = ..., tips_url: str = ..., notice_title: Text | None = ..., notice_content: Text | None = ..., scene: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -2194,31 +1394,13 @@ class SubPinEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        action_type: int = ...,
-        operator_user_id: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, action_type: int = ..., operator_user_id: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class PerceptionEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "end_time",
-        "show_violation_warning",
-        "toast",
-        "float_style",
-        "float_text",
-        "float_icon_type",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("end_time", "show_violation_warning", "toast", "float_style", "float_text", "float_icon_type", "method", "msg_id", "timestamp")
     @property
     def end_time(self) -> int: ...
     @property
@@ -2237,19 +1419,7 @@ class PerceptionEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        end_time: int = ...,
-        show_violation_warning: bool = ...,
-        toast: Text | None = ...,
-        float_style: int = ...,
-        float_text: Text | None = ...,
-        float_icon_type: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, end_time: int = ..., show_violation_warning: bool = ..., toast: Text | None = ..., float_style: int = ..., float_text: Text | None = ..., float_icon_type: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -2268,17 +1438,7 @@ class AccessControlEvent:
 
 @final
 class AccessRecallEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "status",
-        "duration",
-        "end_time",
-        "scene",
-        "notice",
-        "content",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("status", "duration", "end_time", "scene", "notice", "content", "method", "msg_id", "timestamp")
     @property
     def status(self) -> int: ...
     @property
@@ -2297,39 +1457,13 @@ class AccessRecallEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        status: int = ...,
-        duration: int = ...,
-        end_time: int = ...,
-        scene: str = ...,
-        notice: Text | None = ...,
-        content: Text | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, status: int = ..., duration: int = ..., end_time: int = ..., scene: str = ..., notice: Text | None = ..., content: Text | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class BottomEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "content",
-        "show_type",
-        "text_type",
-        "duration",
-        "biz_type",
-        "violation_user_id",
-        "style",
-        "detail_url",
-        "float_style",
-        "float_icon_type",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("content", "show_type", "text_type", "duration", "biz_type", "violation_user_id", "style", "detail_url", "float_style", "float_icon_type", "method", "msg_id", "timestamp")
     @property
     def content(self) -> str: ...
     @property
@@ -2356,43 +1490,13 @@ class BottomEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        content: str = ...,
-        show_type: int = ...,
-        text_type: int = ...,
-        duration: int = ...,
-        biz_type: int = ...,
-        violation_user_id: int = ...,
-        style: int = ...,
-        detail_url: str = ...,
-        float_style: int = ...,
-        float_icon_type: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, content: str = ..., show_type: int = ..., text_type: int = ..., duration: int = ..., biz_type: int = ..., violation_user_id: int = ..., style: int = ..., detail_url: str = ..., float_style: int = ..., float_icon_type: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class CapsuleEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "icon",
-        "desc",
-        "button_text",
-        "schema",
-        "type",
-        "scene",
-        "sub_scene",
-        "style",
-        "skip_fc",
-        "report_action",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("icon", "desc", "button_text", "schema", "type", "scene", "sub_scene", "style", "skip_fc", "report_action", "method", "msg_id", "timestamp")
     @property
     def icon(self) -> Image | None: ...
     @property
@@ -2419,23 +1523,7 @@ class CapsuleEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        icon: Image | None = ...,
-        desc: Text | None = ...,
-        button_text: Text | None = ...,
-        schema: str = ...,
-        type: int = ...,
-        scene: str = ...,
-        sub_scene: str = ...,
-        style: int = ...,
-        skip_fc: bool = ...,
-        report_action: bool = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, icon: Image | None = ..., desc: Text | None = ..., button_text: Text | None = ..., schema: str = ..., type: int = ..., scene: str = ..., sub_scene: str = ..., style: int = ..., skip_fc: bool = ..., report_action: bool = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -2452,15 +1540,7 @@ class GiftPanelUpdateEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        room_id: int = ...,
-        strategy_context: str = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, room_id: int = ..., strategy_context: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -2479,18 +1559,7 @@ class GiftDynamicRestrictionEvent:
 
 @final
 class GiftPromptEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "title",
-        "body",
-        "block_num_days",
-        "order_id",
-        "order_timestamp",
-        "in_user_gifting_addiction_expr",
-        "pop_up_schema",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("title", "body", "block_num_days", "order_id", "order_timestamp", "in_user_gifting_addiction_expr", "pop_up_schema", "method", "msg_id", "timestamp")
     @property
     def title(self) -> str: ...
     @property
@@ -2511,36 +1580,13 @@ class GiftPromptEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        title: str = ...,
-        body: str = ...,
-        block_num_days: int = ...,
-        order_id: str = ...,
-        order_timestamp: int = ...,
-        in_user_gifting_addiction_expr: bool = ...,
-        pop_up_schema: str = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, title: str = ..., body: str = ..., block_num_days: int = ..., order_id: str = ..., order_timestamp: int = ..., in_user_gifting_addiction_expr: bool = ..., pop_up_schema: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class GuideEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "guide_type",
-        "gift_id",
-        "description",
-        "duration",
-        "display_style",
-        "scene",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("guide_type", "gift_id", "description", "duration", "display_style", "scene", "method", "msg_id", "timestamp")
     @property
     def guide_type(self) -> int: ...
     @property
@@ -2559,19 +1605,7 @@ class GuideEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        guide_type: int = ...,
-        gift_id: int = ...,
-        description: str = ...,
-        duration: int = ...,
-        display_style: int = ...,
-        scene: str = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, guide_type: int = ..., gift_id: int = ..., description: str = ..., duration: int = ..., display_style: int = ..., scene: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -2590,35 +1624,13 @@ class LinkMicLayoutStateEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        channel_id: int = ...,
-        scene: int = ...,
-        version: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, channel_id: int = ..., scene: int = ..., version: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class LinkStateEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "channel_id",
-        "scene",
-        "version",
-        "need_ack",
-        "client_send_time",
-        "state_type",
-        "wallpaper_url",
-        "audio_muted_remote_channels",
-        "linker_mode",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("channel_id", "scene", "version", "need_ack", "client_send_time", "state_type", "wallpaper_url", "audio_muted_remote_channels", "linker_mode", "method", "msg_id", "timestamp")
     @property
     def channel_id(self) -> int: ...
     @property
@@ -2643,22 +1655,7 @@ class LinkStateEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        channel_id: int = ...,
-        scene: int = ...,
-        version: int = ...,
-        need_ack: int = ...,
-        client_send_time: int = ...,
-        state_type: int = ...,
-        wallpaper_url: str = ...,
-        audio_muted_remote_channels: tuple[int, ...] = ...,
-        linker_mode: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, channel_id: int = ..., scene: int = ..., version: int = ..., need_ack: int = ..., client_send_time: int = ..., state_type: int = ..., wallpaper_url: str = ..., audio_muted_remote_channels: tuple[int, ...] = ..., linker_mode: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -2673,24 +1670,13 @@ class MarqueeAnnouncementEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls, *, message_scene: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...
-    ) -> Self: ...
+    def __new__(cls, *, message_scene: str = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class PartnershipDropsUpdateEvent:
-    __match_args__: ClassVar[tuple[str, ...]] = (
-        "change_mode",
-        "drops_id",
-        "task_id",
-        "event_id",
-        "anchor_uid",
-        "method",
-        "msg_id",
-        "timestamp",
-    )
+    __match_args__: ClassVar[tuple[str, ...]] = ("change_mode", "drops_id", "task_id", "event_id", "anchor_uid", "method", "msg_id", "timestamp")
     @property
     def change_mode(self) -> int: ...
     @property
@@ -2707,18 +1693,7 @@ class PartnershipDropsUpdateEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        change_mode: int = ...,
-        drops_id: str = ...,
-        task_id: str = ...,
-        event_id: str = ...,
-        anchor_uid: int = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, change_mode: int = ..., drops_id: str = ..., task_id: str = ..., event_id: str = ..., anchor_uid: int = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -2802,14 +1777,6 @@ class GameRankNotifyEvent:
     def msg_id(self) -> int: ...
     @property
     def timestamp(self) -> int: ...
-    def __new__(
-        cls,
-        *,
-        msg_type: int = ...,
-        notify_text: Text | None = ...,
-        method: str = ...,
-        msg_id: int = ...,
-        timestamp: int = ...,
-    ) -> Self: ...
+    def __new__(cls, *, msg_type: int = ..., notify_text: Text | None = ..., method: str = ..., msg_id: int = ..., timestamp: int = ...) -> Self: ...
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
