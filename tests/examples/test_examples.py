@@ -41,7 +41,8 @@ async def sim() -> AsyncIterator[Simulator]:
             Creator(SMALL, nickname="Small Room", title="a quiet room", script=replace(silent, viewers=10)),
         ),
     )
-    async with Simulator(scenario) as simulator:
+    # optimistic: track_feed.py browses the feed as a guest (the realistic simulator gives guests an empty feed)
+    async with Simulator(scenario, optimistic=True) as simulator:
         yield simulator
 
 

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from sim_helpers import Session, scenario, session, timeline
+from websockets.exceptions import ConnectionClosed
 
 from tiktok_webcast import protocol
 from tiktok_webcast.events import GiftEvent, UserEvent
@@ -108,3 +110,63 @@ async def test_replay_via_toml(tmp_path: Path) -> None:
         async with session(sim, 7300000000000000099) as client:
             frame = await client.next_msg()
             assert frame.log_id == 5 and frame.internal_ext == "ie"
+
+
+def burst_trace(path: Path, frames: int = 200) -> None:
+    """A trace whose frames were all recorded at the same instant (a replay sends them without waiting)."""
+    with TraceWriter(path, meta={"room_id": "7300000000000000077"}) as trace:
+        for i in range(frames):
+            result = protocol.encode_fetch_response([], cursor=f"c{i}", internal_ext=f"ie{i}", need_ack=True)
+            trace.ws("in", protocol.encode_push_frame(result, log_id=i + 1, gzip=bool(i % 2)))
+
+
+async def test_replay_room_ends_after_the_recording(tmp_path: Path) -> None:
+    path = tmp_path / "burst.jsonl"
+    burst_trace(path, frames=5)
+    with anyio.fail_after(15):
+        async with Simulator(Scenario(name="r", replay=Replay(trace=str(path), username="old_show"))) as sim:
+            room_id = sim.room_id("old_show")
+            async with session(sim, room_id) as client:
+                frames = [await client.next_msg(ack=True) for _ in range(5)]
+                assert [f.internal_ext for f in frames] == [f"ie{i}" for i in range(5)]  # gzip ones read too
+                with pytest.raises(ConnectionClosed) as closed:
+                    await client.next_msg()
+            assert closed.value.rcvd is not None and closed.value.rcvd.reason == "live ended"
+            assert not sim.is_live("old_show")
+            record = sim.sessions[-1]
+            await sim.wait_until(lambda: len(record.acks) == 5)
+            assert all(a.expected for a in record.acks)  # the acks the recording asked for, read from headers
+
+
+async def test_looping_replay_does_not_starve_the_server_after_its_client_leaves(tmp_path: Path) -> None:
+    path = tmp_path / "burst.jsonl"
+    burst_trace(path)
+    replay = Replay(trace=str(path), username="old_show", loop=True)
+    with anyio.fail_after(20):
+        async with Simulator(Scenario(name="r", replay=replay)) as sim:
+            async with session(sim, sim.room_id("old_show")) as client:
+                await client.next_msg()
+                record = sim.sessions[-1]
+                client.ws.transport.abort()  # the client vanishes while the replay is sending a burst
+                await sim.wait_until(lambda: not record.open)
+            async with httpx.AsyncClient() as http:
+                for _ in range(20):  # the HTTP side keeps answering: the replay task stopped with its session
+                    answer = await http.get(sim.urls.web + "/api-live/user/room/", params={"uniqueId": "old_show"})
+                    assert answer.status_code == 200
+            assert sim.is_live("old_show")  # a looping replay never ends by itself
+
+
+async def test_looping_replay_of_frames_it_never_sends_does_not_spin(tmp_path: Path) -> None:
+    path = tmp_path / "heartbeats.jsonl"
+    with TraceWriter(path, meta={"room_id": "7300000000000000078"}) as trace:
+        for _ in range(3):  # only heartbeat replies: the server answers those itself, so none is replayed
+            trace.ws("in", protocol.encode_push_frame(b"\x08\x01", payload_type="hb"))
+    replay = Replay(trace=str(path), username="old_show", loop=True)
+    with anyio.fail_after(20):
+        async with Simulator(Scenario(name="r", replay=replay)) as sim:
+            room_id = sim.room_id("old_show")
+            async with session(sim, room_id) as client, httpx.AsyncClient() as http:
+                await sim.wait_until(lambda: bool(sim.sessions) and sim.sessions[-1].entered == [room_id])
+                answer = await http.get(sim.urls.web + "/api-live/user/room/", params={"uniqueId": "old_show"})
+                assert answer.status_code == 200
+                assert (await client.next_frame()).payload_type == "hb"  # its own heartbeat answered

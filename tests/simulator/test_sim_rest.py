@@ -74,7 +74,8 @@ async def test_check_alive_follows_request_order() -> None:
 
 
 async def test_gift_and_price_lists() -> None:
-    async with Simulator(scenario()) as sim, httpx.AsyncClient() as client:
+    # optimistic: gift/list without a signature (the realistic 403 is tested below)
+    async with Simulator(scenario(), optimistic=True) as sim, httpx.AsyncClient() as client:
         gifts = (await client.get(sim.urls.webcast + "/webcast/gift/list/")).json()
         assert gifts["status_code"] == 0
         rose = next(g for g in gifts["data"]["gifts"] if g["name"] == "Rose")
@@ -89,7 +90,7 @@ async def test_gift_and_price_lists() -> None:
 
 async def test_feed_pages_until_has_more_is_false() -> None:
     async with Simulator(scenario(generate=Generate(count=23, script=SCRIPT_PRESETS["silent"]))) as sim:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(cookies={"sessionid": "member"}) as client:  # guests get an empty feed
             seen: list[str] = []
             params: dict[str, str | int] = {"channel": "tiktok_web", "channel_id": 86}
             for _ in range(10):
@@ -114,7 +115,8 @@ async def test_audience_needs_login() -> None:
 
 
 async def test_http_fetch_polls_on_from_the_cursor() -> None:
-    async with Simulator(scenario(chatty(rate=30.0))) as sim, httpx.AsyncClient() as client:
+    member = httpx.AsyncClient(cookies={"sessionid": "member"})  # guests get an empty fetch
+    async with Simulator(scenario(chatty(rate=30.0))) as sim, member as client:
         room_id = sim.room_id("alice")
         url = sim.urls.webcast + "/webcast/im/fetch/"
         first = protocol.decode_fetch_response(
@@ -141,7 +143,8 @@ async def test_http_fetch_polls_on_from_the_cursor() -> None:
 
 
 async def test_injected_events_reach_the_fetch() -> None:
-    async with Simulator(scenario()) as sim, httpx.AsyncClient() as client:
+    member = httpx.AsyncClient(cookies={"sessionid": "member"})
+    async with Simulator(scenario()) as sim, member as client:
         room_id = sim.room_id("alice")
         url = sim.urls.webcast + "/webcast/im/fetch/"
         first = protocol.decode_fetch_response((await client.get(url, params={"room_id": room_id})).content)
@@ -153,11 +156,12 @@ async def test_injected_events_reach_the_fetch() -> None:
         assert result.events == [chat]
 
 
-async def test_fetch_can_require_a_session_and_signed_paths_can_be_enforced() -> None:
-    server = ServerConfig(fetch_requires_session=True, signed_paths=("/webcast/gift/list/",))
-    async with Simulator(scenario(server=server)) as sim, httpx.AsyncClient() as client:
+async def test_realistic_by_default_guests_get_empty_fetch_and_feed_and_unsigned_gift_list_403() -> None:
+    async with Simulator(scenario()) as sim, httpx.AsyncClient() as client:
         fetch = await client.get(sim.urls.webcast + "/webcast/im/fetch/", params={"room_id": sim.room_id("alice")})
         assert fetch.status_code == 200 and fetch.content == b""
+        feed = await client.get(sim.urls.webcast + "/webcast/feed/", params={"channel": "tiktok_web"})
+        assert feed.status_code == 200 and feed.content == b""
         assert (await client.get(sim.urls.webcast + "/webcast/gift/list/")).status_code == 403
         signed = await client.post(
             sim.urls.signer + "/webcast/sign_url",
@@ -166,3 +170,24 @@ async def test_fetch_can_require_a_session_and_signed_paths_can_be_enforced() ->
         )
         signed_url = signed.json()["response"]["signedUrl"]
         assert (await client.get(signed_url)).status_code == 200
+
+
+async def test_optimistic_guests_poll_and_browse() -> None:
+    async with Simulator(scenario(), optimistic=True) as sim, httpx.AsyncClient() as client:
+        fetch = await client.get(sim.urls.webcast + "/webcast/im/fetch/", params={"room_id": sim.room_id("alice")})
+        assert protocol.decode_fetch_response(fetch.content).is_first
+        feed = (await client.get(sim.urls.webcast + "/webcast/feed/", params={"channel": "tiktok_web"})).json()
+        assert [item["rid"] for item in feed["data"]] == [str(sim.room_id("alice"))]
+        assert sim.scenario.optimistic and sim.scenario.server.signed_paths == ()
+
+
+async def test_viewers_carry_no_pay_grade_unless_optimistic() -> None:
+    for optimistic in (False, True):
+        async with Simulator(scenario(chatty(rate=50.0)), optimistic=optimistic) as sim:
+            member = httpx.AsyncClient(cookies={"sessionid": "member"})
+            async with member as client:
+                url = sim.urls.webcast + "/webcast/im/fetch/"
+                first = await client.get(url, params={"room_id": sim.room_id("alice")})
+                chats = [e for e in protocol.decode_fetch_response(first.content).events if isinstance(e, ChatEvent)]
+            seen = {e.user.gifter_level for e in chats}
+            assert seen and (max(seen) > 0) is optimistic, (optimistic, seen)

@@ -105,6 +105,11 @@ def test_good_text_parses() -> None:
         ('username = "bob"', "followers = 1", 6, "creators[1]", "missing required key 'username'"),
         ('name = "x"', "speed = -1", 1, "speed", "must be > 0"),
         ("chat = 2", "chat = -2", 11, "creators[1].script.chat", "must be >= 0"),
+        ("chat = 2", "chat = inf", 11, "creators[1].script.chat", "expected a finite number, got inf"),
+        ("chat = 2", "chat = nan", 11, "creators[1].script.chat", "expected a finite number, got nan"),
+        ("chat = 2", "chat = 1e9", 11, "creators[1].script.chat", "must be >= 0 and <= 10000"),
+        ('name = "x"', "speed = inf", 1, "speed", "expected a finite number, got inf"),
+        ('name = "x"', "speed = 1e9", 1, "speed", "must be > 0 and <= 10000"),
     ],
 )
 def test_errors_name_file_line_and_key(replace: str, by: str, line: int, key: str, fragment: str) -> None:

@@ -13,11 +13,13 @@ files or :class:`Scenario` dataclasses; see ``docs/simulator.md``.
 
 from tiktok_webcast.simulator.app import Simulator
 from tiktok_webcast.simulator.cli import main, serve
-from tiktok_webcast.simulator.loader import load_scenario, parse_scenario
+from tiktok_webcast.simulator.loader import load_scenario, parse_fault, parse_scenario
+from tiktok_webcast.simulator.pack import BREAKAGES, BreakageInfo
 from tiktok_webcast.simulator.scenario import (
     BUILTIN_SCENARIOS,
     SCRIPT_PRESETS,
     ApiKey,
+    Breakage,
     Creator,
     DeviceBlocked,
     DropSocket,
@@ -43,10 +45,13 @@ from tiktok_webcast.simulator.sessions import AckRecord, HeartbeatRecord, Sessio
 from tiktok_webcast.simulator.urls import SimulatorUrls
 
 __all__ = [
+    "BREAKAGES",
     "BUILTIN_SCENARIOS",
     "SCRIPT_PRESETS",
     "AckRecord",
     "ApiKey",
+    "Breakage",
+    "BreakageInfo",
     "Creator",
     "DeviceBlocked",
     "DropSocket",
@@ -73,6 +78,7 @@ __all__ = [
     "UnknownMessage",
     "load_scenario",
     "main",
+    "parse_fault",
     "parse_scenario",
     "serve",
 ]

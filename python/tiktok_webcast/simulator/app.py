@@ -17,6 +17,7 @@ It runs on whichever anyio backend is running (trio or asyncio). Besides serving
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import shutil
 import ssl
@@ -30,13 +31,14 @@ import anyio
 import anyio.abc
 
 from tiktok_webcast.simulator.clock import SimClock
-from tiktok_webcast.simulator.faults import TIMED_FAULTS
-from tiktok_webcast.simulator.loader import load_scenario
+from tiktok_webcast.simulator.control import CONTROL_PREFIX, ControlApi
+from tiktok_webcast.simulator.http import Handler, Request, Response, Upgrade
+from tiktok_webcast.simulator.loader import load_scenario, parse_fault
 from tiktok_webcast.simulator.malformed import VARIANTS, malformed_frame
 from tiktok_webcast.simulator.media import MediaHost, find_ffmpeg
 from tiktok_webcast.simulator.push import PushService
 from tiktok_webcast.simulator.rest import WebcastHost
-from tiktok_webcast.simulator.scenario import DropSocket, Fault, Scenario
+from tiktok_webcast.simulator.scenario import DropSocket, Fault, Scenario, SimulatorError
 from tiktok_webcast.simulator.server import Listener, TlsMaterial, make_tls, open_listener
 from tiktok_webcast.simulator.sessions import AckRecord, HeartbeatRecord, SessionRecord
 from tiktok_webcast.simulator.signer import SignerHost
@@ -44,11 +46,23 @@ from tiktok_webcast.simulator.urls import SimulatorUrls
 from tiktok_webcast.simulator.web import WebHost
 from tiktok_webcast.simulator.world import World
 
-__all__ = ["Simulator"]
+__all__ = ["HOSTS", "Simulator"]
 
 logger = logging.getLogger("tiktok_webcast.simulator")
 
-_HOSTS = ("web", "webcast", "ws", "signer", "media")
+HOSTS = ("web", "webcast", "ws", "signer", "media")
+
+
+def _with_control(handler: Handler, control: ControlApi) -> Handler:
+    """Every host also answers the control API under ``/_sim/``."""
+
+    async def handle(request: Request) -> Response | Upgrade:
+        if request.path.startswith(CONTROL_PREFIX) or request.path == CONTROL_PREFIX.rstrip("/"):
+            return await control.handle(request)
+        logger.info("%s %s", request.method, request.path)
+        return await handler(request)
+
+    return handle
 
 
 class Simulator:
@@ -57,6 +71,7 @@ class Simulator:
     ``port`` 0 picks free ports; otherwise the five hosts use ``port`` .. ``port + 4`` in the order web, webcast,
     ws, signer, media. ``tls`` serves https/wss with a throwaway CA (:attr:`ca_pem_path`, :meth:`ssl_context`).
     ``speed`` overrides the scenario's. ``ffmpeg``: True finds it on PATH, False disables video, or a path.
+    ``optimistic`` (None: the scenario's) makes it kinder than TikTok (guests poll, browse the feed, get gift lists).
     """
 
     def __init__(
@@ -68,7 +83,11 @@ class Simulator:
         tls: bool = False,
         speed: float | None = None,
         ffmpeg: str | bool = True,
+        optimistic: bool | None = None,
     ) -> None:
+        if not 0 <= port <= 65535 - len(HOSTS) + 1:
+            raise SimulatorError(f"port must be between 0 and {65535 - len(HOSTS) + 1}, got {port}")
+        self._optimistic = optimistic
         self._spec = scenario
         self._host = host
         self._port = port
@@ -93,7 +112,9 @@ class Simulator:
         scenario = load_scenario(self._spec)
         if self._speed is not None:
             scenario = scenario.with_speed(self._speed)
-        self.scenario = scenario.validate()
+        if self._optimistic is not None:
+            scenario = dataclasses.replace(scenario, optimistic=self._optimistic)
+        self.scenario = scenario.validate().effective()
         stack = contextlib.AsyncExitStack()
         await stack.__aenter__()
         try:
@@ -110,9 +131,13 @@ class Simulator:
         if self._tls_enabled:
             self._tls = make_tls(workdir)
         listeners: dict[str, Listener] = {}
-        for i, name in enumerate(_HOSTS):
+        for i, name in enumerate(HOSTS):
             port = self._port + i if self._port else 0
-            listeners[name] = await open_listener(name, self._host, port, self._tls)
+            try:
+                listeners[name] = await open_listener(name, self._host, port, self._tls)
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                raise SimulatorError(f"cannot listen on {self._host}:{port} ({name}): {reason}") from None
             stack.push_async_callback(listeners[name].listener.aclose)
         public = "127.0.0.1" if self._host in ("0.0.0.0", "::", "") else self._host
         self._urls = SimulatorUrls(
@@ -128,12 +153,16 @@ class Simulator:
         media = MediaHost(world, ffmpeg=find_ffmpeg(self._ffmpeg_setting), workdir=workdir)
         self._media = media
         self._signer = SignerHost(world)
+        control = ControlApi(world)
         handlers = {
-            "web": WebHost(world).handle,
-            "webcast": WebcastHost(world).handle,
-            "ws": PushService(world).handle,
-            "signer": self._signer.handle,
-            "media": media.handle,
+            name: _with_control(handler, control)
+            for name, handler in {
+                "web": WebHost(world).handle,
+                "webcast": WebcastHost(world).handle,
+                "ws": PushService(world).handle,
+                "signer": self._signer.handle,
+                "media": media.handle,
+            }.items()
         }
         tg = anyio.create_task_group()
         await stack.enter_async_context(tg)
@@ -276,8 +305,20 @@ class Simulator:
 
     def add_fault(self, fault: Fault) -> None:
         """Arms a fault now: count-based ones (signer, handshake, HTTP) wait for requests; timed ones fire at once."""
-        world = self._need()
-        if isinstance(fault, TIMED_FAULTS):
-            world.apply(fault)
-        else:
-            world.faults.add(fault)
+        self._need().add_fault(fault)
+
+    def breakage(self, name: str, *, room: str = "", code: int = 4556) -> None:
+        """Turns a fault-pack switch on, or fires a fault-pack action (names: ``simulator.pack.BREAKAGES``)."""
+        self.add_fault(parse_fault({"kind": "breakage", "name": name, "room": room, "code": code}))
+
+    def breakages(self) -> dict[str, str]:
+        """The fault-pack switches that are on: name -> the creator it is limited to ('' = every room)."""
+        return dict(self._need().switches)
+
+    def fix(self, name: str) -> bool:
+        """Switches a fault-pack switch off; False if it was not on."""
+        return self._need().unbreak(name)
+
+    def restart_stream(self, username: str) -> None:
+        """Ends the stream and starts a new one at once (a new room id), as a creator restarting does."""
+        self._need().restart(username)

@@ -11,17 +11,22 @@ import argparse
 import dataclasses
 import json
 import logging
+import math
 import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import anyio
 
-from tiktok_webcast.simulator.app import Simulator
-from tiktok_webcast.simulator.loader import load_scenario
-from tiktok_webcast.simulator.scenario import BUILTIN_SCENARIOS, Replay, Scenario, ScenarioError
+from tiktok_webcast.exceptions import WebcastError
+from tiktok_webcast.simulator.app import HOSTS, Simulator
+from tiktok_webcast.simulator.controlcli import control_main
+from tiktok_webcast.simulator.loader import MAX_SPEED, load_scenario, parse_fault
+from tiktok_webcast.simulator.pack import BREAKAGES
+from tiktok_webcast.simulator.scenario import BUILTIN_SCENARIOS, Replay, Scenario, SimulatorError
+from tiktok_webcast.trace import read_trace
 
 __all__ = ["build_parser", "main", "serve"]
 
@@ -89,9 +94,10 @@ async def serve(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m tiktok_webcast.simulator",
-        description="A local TikTok LIVE service: www, webcast REST, push websocket, signer and stream CDN.",
+        description="A local TikTok LIVE service: www, webcast REST, push websocket, signer and stream CDN. "
+        "`control ...` steers a running one (see `control --help`).",
     )
     parser.add_argument(
         "--scenario",
@@ -108,10 +114,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--tls", action="store_true", help="serve https/wss with a throwaway CA (needs trustme)")
     parser.add_argument("--speed", type=float, help="run the scenario's script this many times faster")
+    parser.add_argument(
+        "--optimistic",
+        action="store_true",
+        help="kinder than TikTok: guests get im/fetch messages and the feed, gift/list needs no signature",
+    )
+    parser.add_argument(
+        "--break",
+        dest="breakages",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"turn a fault-pack switch on from the start (repeatable): {', '.join(BREAKAGES)}",
+    )
     parser.add_argument("--no-media", action="store_true", help="do not use ffmpeg (stream URLs answer 503)")
     parser.add_argument("--json", action="store_true", help="print one JSON line with the base URLs, nothing else")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log requests and sessions")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log requests, sessions and faults to stderr")
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line and exit status 2."""
+
+    def error(self, message: str) -> Any:
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
 
 
 async def _stop_on_sigterm(scope: anyio.CancelScope) -> None:
@@ -122,21 +149,62 @@ async def _stop_on_sigterm(scope: anyio.CancelScope) -> None:
             return
 
 
+def _scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario the arguments describe; :class:`WebcastError` (one line) for anything wrong."""
+    if args.speed is not None and not (math.isfinite(args.speed) and 0 < args.speed <= MAX_SPEED):
+        raise SimulatorError(f"--speed: must be > 0 and <= {MAX_SPEED:g}, got {args.speed!r}")
+    if not 0 <= args.port <= 65535 - len(HOSTS) + 1:
+        raise SimulatorError(f"--port: must be between 0 and {65535 - len(HOSTS) + 1}, got {args.port}")
+    scenario = load_scenario(args.scenario)
+    if args.replay:
+        trace = str(Path(args.replay).resolve())
+        try:
+            read_trace(trace)  # a bad trace is an error now, not a traceback once serving
+        except (ValueError, RecursionError, OSError) as exc:
+            raise SimulatorError(f"--replay: cannot read {args.replay}: {exc}") from None
+        scenario = dataclasses.replace(scenario, replay=Replay(trace=trace)).validate()
+    if args.optimistic:
+        scenario = dataclasses.replace(scenario, optimistic=True)
+    unknown = [name for name in args.breakages if name not in BREAKAGES]
+    if unknown:
+        raise SimulatorError(f"--break: no fault-pack entry {unknown[0]!r} (one of: {', '.join(BREAKAGES)})")
+    if args.breakages:
+        extra = tuple(parse_fault({"kind": "breakage", "name": name}) for name in args.breakages)
+        scenario = dataclasses.replace(scenario, faults=scenario.faults + extra).validate()
+    return scenario
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    """The first ordinary error inside a (nested) exception group, for a one-line message."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            inner = _first_error(exc)
+            if inner is not None:
+                return inner
+        elif isinstance(exc, WebcastError | OSError):
+            return exc
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["control"]:
+        return control_main(arguments[1:])
     try:
-        scenario = load_scenario(args.scenario)
-        if args.replay:
-            trace = str(Path(args.replay).resolve())
-            scenario = dataclasses.replace(scenario, replay=Replay(trace=trace)).validate()
-        if args.speed is not None and args.speed <= 0:
-            raise ScenarioError("must be > 0", key="--speed")
-    except ScenarioError as exc:
+        args = build_parser().parse_args(arguments)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # A background job of a script inherits SIGINT ignored; `kill -INT` must still stop the simulator.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    simulator_logger = logging.getLogger("tiktok_webcast.simulator")
+    simulator_logger.addHandler(handler)
+    simulator_logger.setLevel(logging.INFO if args.verbose else logging.WARNING)
+    try:
+        scenario = _scenario(args)
+    except WebcastError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
@@ -158,17 +226,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 json_output=args.json,
                 ffmpeg=not args.no_media,
             )
+            tg.cancel_scope.cancel()
 
     try:
         anyio.run(run, backend=backend)
     except KeyboardInterrupt:
         return 0
-    except BaseExceptionGroup as group:
-        # Some anyio/trio versions deliver Ctrl+C wrapped in a group.
-        if group.split(KeyboardInterrupt)[1] is None:
-            return 0
-        raise
-    except OSError as exc:
+    except (WebcastError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2
+    except BaseExceptionGroup as group:
+        # Some anyio/trio versions deliver Ctrl+C wrapped in a group; ordinary errors arrive wrapped too.
+        if group.split(KeyboardInterrupt)[0] is not None:
+            return 0
+        error = _first_error(group)
+        if error is None:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     return 0

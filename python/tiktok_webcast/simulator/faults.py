@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from tiktok_webcast.simulator.clock import SimClock
-from tiktok_webcast.simulator.scenario import DropSocket, Fault, MalformedFrame, Offline, UnknownMessage
+from tiktok_webcast.simulator.scenario import Breakage, DropSocket, Fault, MalformedFrame, Offline, UnknownMessage
 
 __all__ = ["TIMED_FAULTS", "FaultBook", "TimedFault"]
 
 F = TypeVar("F")
-TimedFault = DropSocket | MalformedFrame | UnknownMessage | Offline
-TIMED_FAULTS = (DropSocket, MalformedFrame, UnknownMessage, Offline)
+TimedFault = DropSocket | MalformedFrame | UnknownMessage | Offline | Breakage
+TIMED_FAULTS = (DropSocket, MalformedFrame, UnknownMessage, Offline, Breakage)
 """Fault kinds that fire at a time rather than on requests."""
 
 
@@ -63,5 +63,5 @@ class FaultBook:
     @staticmethod
     def timed(faults: tuple[Fault, ...]) -> list[TimedFault]:
         """The time-triggered faults, earliest first."""
-        timed = [f for f in faults if isinstance(f, DropSocket | MalformedFrame | UnknownMessage | Offline)]
+        timed = [f for f in faults if isinstance(f, TIMED_FAULTS)]
         return sorted(timed, key=lambda f: f.at)

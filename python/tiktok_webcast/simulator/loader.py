@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 import tomllib
 import types
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 from tiktok_webcast.simulator import scenario as model
+from tiktok_webcast.simulator.pack import BREAKAGES
 from tiktok_webcast.simulator.scenario import (
     BUILTIN_SCENARIOS,
     FAULT_KINDS,
@@ -29,9 +31,12 @@ from tiktok_webcast.simulator.scenario import (
 )
 from tiktok_webcast.simulator.tomllines import KeyPath, format_key, index_lines, line_of
 
-__all__ = ["load_scenario", "parse_scenario", "validate_scenario"]
+__all__ = ["load_scenario", "parse_fault", "parse_scenario", "validate_scenario"]
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.]{2,24}$")
+MAX_RATE = 10_000.0
+"""Events per second of one type in one room (``busy`` uses 1,000); more would only make the simulator spin."""
+MAX_SPEED = 10_000.0
 
 
 class _Invalid(Exception):
@@ -64,6 +69,8 @@ def parse_scenario(text: str, *, source: str = "<string>") -> Scenario:
     """Parses and validates scenario TOML. Raises :class:`ScenarioError` naming the line and key."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError("TOML nested too deeply", source=source) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column \d+\)", message)
@@ -82,6 +89,18 @@ def parse_scenario(text: str, *, source: str = "<string>") -> Scenario:
     except ScenarioError as exc:
         raise ScenarioError(exc.reason, source=source, line=line_of(lines, _parse_key(exc.key)), key=exc.key) from None
     return scenario
+
+
+def parse_fault(table: Any) -> model.Fault:
+    """One fault from a ``[[faults]]``-shaped table (the control API's JSON body); :class:`ScenarioError` if bad."""
+    try:
+        fault = _Converter({}, Path.cwd()).fault(table, ())
+        _validate_fault(fault, "fault")
+    except _Invalid as exc:
+        raise ScenarioError(exc.message, source="fault", key=format_key(exc.path)) from None
+    except ScenarioError as exc:
+        raise ScenarioError(exc.reason, source="fault", key=exc.key) from None
+    return fault
 
 
 def _parse_key(key: str) -> KeyPath:
@@ -221,6 +240,8 @@ class _Converter:
         if tp is float:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise _Invalid(path, f"expected a number, got {_describe(value)}")
+            if not math.isfinite(value):
+                raise _Invalid(path, f"expected a finite number, got {value!r}")
             return float(value)
         if tp is str:
             if not isinstance(value, str):
@@ -256,15 +277,17 @@ def _validate_script(script: Script, key: str) -> None:
         "battle_every",
         "end_after",
     ):
-        _check(getattr(script, name) >= 0, f"{key}.{name}", "must be >= 0")
-    _check(script.battle_duration > 0, f"{key}.battle_duration", "must be > 0")
+        value = getattr(script, name)
+        limit = MAX_RATE if name not in ("viewers_every", "pin_every", "battle_every", "end_after") else 1e9
+        _check(math.isfinite(value) and 0 <= value <= limit, f"{key}.{name}", f"must be >= 0 and <= {limit:g}")
+    _check(0 < script.battle_duration < 1e9, f"{key}.battle_duration", "must be > 0")
     _check(script.streak_max >= 1, f"{key}.streak_max", "must be >= 1")
-    _check(script.streak_step > 0, f"{key}.streak_step", "must be > 0")
+    _check(0 < script.streak_step < 1e9, f"{key}.streak_step", "must be > 0")
     _check(0.0 <= script.lost_gift_finals <= 1.0, f"{key}.lost_gift_finals", "must be between 0 and 1")
     _check(script.viewers >= 0, f"{key}.viewers", "must be >= 0")
     _check(bool(script.comments), f"{key}.comments", "must not be empty")
     for i, event in enumerate(script.timeline):
-        _check(event.at >= 0, f"{key}.timeline[{i}].at", "must be >= 0")
+        _check(math.isfinite(event.at) and event.at >= 0, f"{key}.timeline[{i}].at", "must be >= 0")
         _check(event.count >= 1, f"{key}.timeline[{i}].count", "must be >= 1")
         if event.type == "unknown":
             _check(bool(event.method), f"{key}.timeline[{i}].method", "an unknown event needs a method name")
@@ -280,10 +303,13 @@ def _validate_script(script: Script, key: str) -> None:
 
 def validate_scenario(scenario: Scenario) -> None:
     """Checks the rules that span fields; raises :class:`ScenarioError` with the offending key."""
-    _check(scenario.speed > 0, "speed", "must be > 0")
+    speed_ok = math.isfinite(scenario.speed) and 0 < scenario.speed <= MAX_SPEED
+    _check(speed_ok, "speed", f"must be > 0 and <= {MAX_SPEED:g}")
     server = scenario.server
-    _check(server.heartbeat_timeout > 0, "server.heartbeat_timeout", "must be > 0")
-    _check(server.batch_interval > 0, "server.batch_interval", "must be > 0")
+    for name in ("heartbeat_timeout", "batch_interval", "signed_url_ttl"):
+        value = getattr(server, name)
+        _check(math.isfinite(value) and value > 0, f"server.{name}", "must be a finite number > 0")
+    _check(math.isfinite(server.end_grace) and server.end_grace >= 0, "server.end_grace", "must be >= 0")
     _check(0 <= server.history_comments <= 50, "server.history_comments", "must be between 0 and 50")
     _check(1000 <= server.heartbeat_close_code <= 4999, "server.heartbeat_close_code", "must be a close code")
     if scenario.generate is not None:
@@ -329,6 +355,19 @@ def validate_scenario(scenario: Scenario) -> None:
     for i, fault in enumerate(scenario.faults):
         room = getattr(fault, "room", "")
         _check(not room or room.lower() in all_names, f"faults[{i}].room", f"no creator named {room!r}")
-        _check(getattr(fault, "at", 0.0) >= 0, f"faults[{i}].at", "must be >= 0")
-        if isinstance(fault, model.SignerFault | model.HttpError | model.RefuseHandshake):
-            _check(100 <= fault.status <= 599, f"faults[{i}].status", "must be an HTTP status")
+        _validate_fault(fault, f"faults[{i}]")
+
+
+def _validate_fault(fault: model.Fault, key: str) -> None:
+    for name in ("at", "delay", "duration", "until"):
+        value = getattr(fault, name, 0.0)
+        _check(math.isfinite(value) and value >= 0, f"{key}.{name}", "must be a finite number >= 0")
+    if isinstance(fault, model.SignerFault | model.HttpError | model.RefuseHandshake):
+        _check(100 <= fault.status <= 599, f"{key}.status", "must be an HTTP status")
+    if isinstance(fault, model.Breakage):
+        known = ", ".join(BREAKAGES)
+        _check(fault.name in BREAKAGES, f"{key}.name", f"no fault-pack entry {fault.name!r} (one of: {known})")
+        if BREAKAGES[fault.name].kind == "action":
+            _check(fault.until == 0, f"{key}.until", f"{fault.name} happens once; it takes no 'until'")
+        _check(fault.until == 0 or fault.until > fault.at, f"{key}.until", "must be 0 or later than 'at'")
+        _check(1000 <= fault.code <= 4999, f"{key}.code", "must be a close code")

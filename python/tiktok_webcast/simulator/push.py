@@ -25,9 +25,10 @@ from tiktok_webcast.exceptions import WebcastError
 from tiktok_webcast.simulator.fetch import Batch
 from tiktok_webcast.simulator.http import Request, Response, Upgrade
 from tiktok_webcast.simulator.ids import parse_cursor
-from tiktok_webcast.simulator.rooms import CloseOrder, RawFrame, Room, Subscription
+from tiktok_webcast.simulator.rooms import CloseOrder, RawFrame, Room, SilenceOrder, Subscription
 from tiktok_webcast.simulator.scenario import DeviceBlocked, RefuseHandshake
 from tiktok_webcast.simulator.sessions import AckRecord, HeartbeatRecord, SessionRecord
+from tiktok_webcast.simulator.urls import FALLBACK_PATH
 from tiktok_webcast.simulator.websocket import ServerWebSocket, WebSocketClosed
 from tiktok_webcast.simulator.world import World
 
@@ -70,6 +71,10 @@ class PushService:
         self.world = world
 
     async def handle(self, request: Request) -> Response | Upgrade:
+        if request.path.rstrip("/") == FALLBACK_PATH.rstrip("/"):
+            # The fallback proxy answered a plain 200 instead of 101 (TikTokLive #376).
+            logger.info("handshake refused (HTTP 200): the fallback proxy never upgrades")
+            return _refuse("signer fallback stub: this proxy never upgrades")
         if request.path.rstrip("/") != WS_PATH.rstrip("/"):
             return Response.text("not found\n", 404)
         if not request.is_websocket():
@@ -108,6 +113,9 @@ class PushService:
                 message=refusal.message,
                 handshake_status=refusal.handshake_status,
             )
+        broken = self._broken_handshake(request)
+        if broken is not None:
+            return broken
         ttwid = request.cookies.get("ttwid", "")
         if not world.ttwids.valid(ttwid):
             return _refuse("missing or unknown ttwid cookie" if ttwid else "no ttwid cookie")
@@ -143,6 +151,29 @@ class PushService:
             resume_seq=resume,
             signed=wrss is not None,
         )
+
+    def _broken_handshake(self, request: Request) -> Response | None:
+        """Refusals of the dated fault pack (``simulator/pack.py``)."""
+        world = self.world
+        room = world.room(request.arg("room_id"))
+        owner = room.creator.username if room is not None else ""
+        if world.broken("2025-01-28-version-code", owner) and not request.arg("version_code"):
+            return _refuse("2025-01-28-version-code: no version_code in the URL")
+        blocked = world.broken("2024-05-23-device-blocked", owner)
+        blocked_415 = world.broken("2024-05-23-device-blocked-415", owner)
+        if blocked or blocked_415:
+            ttwid = request.cookies.get("ttwid", "")
+            if ttwid:
+                world.ttwids.flag(ttwid)
+            return _refuse(
+                "2024-05-23-device-blocked",
+                status=415 if blocked_415 else 200,
+                message="DEVICE_BLOCKED",
+                handshake_status=415,
+            )
+        if world.broken("2026-09-09-illegal-app-id", owner):
+            return _refuse("2026-09-09-illegal-app-id", message="illegal app_id", handshake_status=417)
+        return None
 
 
 class _Session:
@@ -283,6 +314,9 @@ class _Session:
             self.tg.start_soon(self._writer, subscription, welcome, scope)
 
     async def _send(self, data: bytes | str) -> None:
+        if self.record.silent:
+            self.record.withheld_frames += 1
+            return
         try:
             await self.ws.send(data)
         except WebSocketClosed:
@@ -290,11 +324,15 @@ class _Session:
 
     async def _send_batch(self, batch: Batch) -> None:
         record = self.record
+        if record.silent:
+            record.withheld_frames += 1
+            return
+        # Registered before sending: a fast client's ack may arrive before the send returns.
+        if batch.need_ack:
+            self._expect_ack(batch.log_id, batch.internal_ext)
         await self._send(batch.frame(self.handshake.compress))
         record.frames_sent += 1
         record.messages_sent += batch.count
-        if batch.need_ack:
-            self._expect_ack(batch.log_id, batch.internal_ext)
 
     def _expect_ack(self, log_id: int, internal_ext: str) -> None:
         pending = self.record.pending_acks
@@ -309,12 +347,15 @@ class _Session:
                 async for item in subscription.inbox:
                     if isinstance(item, Batch):
                         await self._send_batch(item)
-                    elif isinstance(item, RawFrame):
+                    elif isinstance(item, RawFrame) and not self.record.silent:
                         await self._send(item.data)
                         self.record.frames_sent += 1
                     elif isinstance(item, CloseOrder):
                         await self._close(item)
                         return
+                    elif isinstance(item, SilenceOrder):
+                        logger.info("session %d goes silent", self.record.id)
+                        self.record.silent = True
                 if subscription.overflowed:
                     await self.ws.close(1011, "client too slow")
                     self._stop()
@@ -329,38 +370,26 @@ class _Session:
         self._stop()
 
     async def _replay(self, room: Room, scope: anyio.CancelScope) -> None:
-        """Sends a recorded trace's server frames at their recorded pace (scaled by speed)."""
+        """Sends a recorded trace's server frames at their recorded pace (scaled by speed). Without ``loop`` the room
+        ends once a client has been sent the whole recording."""
         frames = room.replay or ()
         speed = self.world.clock.speed
         with scope:
-            while frames:
+            while frames and not self.ws.closed:
                 start = self.world.clock.real()
                 t0 = frames[0].t
                 for frame in frames:
                     delay = start + (frame.t - t0) / speed - self.world.clock.real()
-                    if delay > 0:
-                        await anyio.sleep(delay)
-                    if not self._should_replay(frame.data):
-                        continue
+                    # Always a checkpoint: a burst of frames (or a client gone) must not starve the other tasks.
+                    await anyio.sleep(max(delay, 0.0))
+                    if self.ws.closed:
+                        break
+                    if frame.internal_ext:
+                        self._expect_ack(frame.log_id, frame.internal_ext)
                     await self._send(frame.data)
                     self.record.frames_sent += 1
                 if not room.replay_loop:
+                    room.mark_ended()
                     break
             await room.ended.wait()
             await self._close(CloseOrder("close", 1000, "live ended"))
-
-    def _should_replay(self, data: bytes) -> bool:
-        """Replays recorded ``msg`` frames (and broken ones, faithfully); this server answers hb/enter itself."""
-        try:
-            frame = protocol.decode_push_frame(data)
-        except WebcastError:
-            return True
-        if frame.payload_type in ("hb", "im_enter_room_resp"):
-            return False
-        if frame.payload_type == "msg":
-            try:
-                if frame.need_ack and frame.internal_ext:
-                    self._expect_ack(frame.log_id, frame.internal_ext)
-            except WebcastError:
-                pass
-        return True

@@ -86,13 +86,15 @@ class WebcastHost:
         return self._room_response(request, state.room if state is not None else None)
 
     def _check_alive(self, request: Request) -> Response:
+        lying = self.world.broken("2026-07-15-check-alive-lies")
         data = []
         for part in (request.arg("room_ids") or "").split(","):
             if not part.strip():
                 continue
             room = self.world.room(part.strip())
             room_id = int(part) if part.strip().isdigit() else 0
-            data.append({"alive": room is not None and room.live, "room_id": room_id, "room_id_str": str(room_id)})
+            alive = lying or (room is not None and room.live)
+            data.append({"alive": alive, "room_id": room_id, "room_id_str": str(room_id)})
         return self._answer(data)
 
     def _gift_list(self, request: Request) -> Response:
@@ -149,6 +151,8 @@ class WebcastHost:
 
     def _feed(self, request: Request) -> Response:
         logged_in = self.world.is_logged_in(request.cookies)
+        if self.world.scenario.server.feed_requires_session and not logged_in:
+            return Response(200, [("content-type", "application/json; charset=utf-8")], b"")
         rooms = sorted(
             (r for r in self.world.live_rooms() if logged_in or not r.creator.adult),
             key=lambda r: (-r.start_epoch, r.room_id),

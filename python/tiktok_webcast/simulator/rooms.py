@@ -19,11 +19,11 @@ from tiktok_webcast.events import ChatEvent, IntroEvent, RoomEvent, User, Viewer
 from tiktok_webcast.simulator.clock import SimClock
 from tiktok_webcast.simulator.fetch import Batch, LoggedMessage, encode_result, internal_ext_for
 from tiktok_webcast.simulator.ids import IdSource, make_cursor
+from tiktok_webcast.simulator.replay import ReplayFrame
 from tiktok_webcast.simulator.scenario import Creator, ServerConfig
 from tiktok_webcast.simulator.script import RoomScript, RoomStats
-from tiktok_webcast.trace import WsRecord
 
-__all__ = ["CloseOrder", "Delivery", "RawFrame", "Room", "RoomEnv", "Subscription"]
+__all__ = ["CloseOrder", "Delivery", "RawFrame", "Room", "RoomEnv", "SilenceOrder", "Subscription"]
 
 logger = logging.getLogger("tiktok_webcast.simulator.rooms")
 
@@ -50,7 +50,12 @@ class CloseOrder:
     reason: str = ""
 
 
-Delivery = Batch | RawFrame | CloseOrder
+@dataclass(frozen=True, slots=True)
+class SilenceOrder:
+    """Tells a session to stop sending anything (the socket stays open): a connection that silently died."""
+
+
+Delivery = Batch | RawFrame | CloseOrder | SilenceOrder
 
 
 class Subscription:
@@ -99,7 +104,7 @@ class Room:
     started_at: float
     """Scenario time the room went live."""
     script: RoomScript | None = None
-    replay: tuple[WsRecord, ...] | None = None
+    replay: tuple[ReplayFrame, ...] | None = None
     replay_loop: bool = False
     status: int = 2
     finish_epoch: int = 0

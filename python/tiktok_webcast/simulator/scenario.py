@@ -20,6 +20,7 @@ __all__ = [
     "BUILTIN_SCENARIOS",
     "SCRIPT_PRESETS",
     "ApiKey",
+    "Breakage",
     "Creator",
     "DeviceBlocked",
     "DropSocket",
@@ -37,6 +38,7 @@ __all__ = [
     "ServerConfig",
     "SignerConfig",
     "SignerFault",
+    "SimulatorError",
     "Slow",
     "TimedEvent",
     "UnknownMessage",
@@ -44,7 +46,11 @@ __all__ = [
 ]
 
 
-class ScenarioError(WebcastError):
+class SimulatorError(WebcastError):
+    """The simulator cannot start or run as asked (a missing optional package, a port in use, a bad trace...)."""
+
+
+class ScenarioError(SimulatorError):
     """A scenario is invalid. ``source``, ``line`` and ``key`` name the place when known."""
 
     def __init__(self, message: str, *, source: str | None = None, line: int | None = None, key: str = "") -> None:
@@ -270,11 +276,20 @@ class ServerConfig:
     """Set ``need_ack`` (with a non-empty ``internal_ext``) on every pushed message frame."""
     session_ids: tuple[str, ...] = ()
     """``sessionid`` cookie values that count as logged in; empty: any non-empty value does."""
-    signed_paths: tuple[str, ...] = ()
-    """webcast REST paths that answer 403 unless the URL carries msToken + X-Bogus from this signer."""
-    fetch_requires_session: bool = False
-    """``/webcast/im/fetch/`` answers an empty 200 to guests (as NGL measured in 2026) when true."""
+    signed_paths: tuple[str, ...] = ("/webcast/gift/list/",)
+    """webcast REST paths that answer 403 unless the URL carries msToken + X-Bogus from this signer (unsigned
+    ``gift/list`` answered 403 in 2026-03, TikTok-Live-Connector #310)."""
+    fetch_requires_session: bool = True
+    """``/webcast/im/fetch/`` answers an empty 200 to guests (NGL measured it in 2026-08, webcast.md §4.1)."""
+    feed_requires_session: bool = True
+    """``/webcast/feed/`` answers an empty 200 to guests (NGL 2026-08, webcast.md §2.8)."""
+    pay_grade: bool = False
+    """Users in messages carry ``pay_grade`` (``gifter_level``); the 2026 captures have none."""
     max_media_processes: int = 16
+
+    def optimistic(self) -> ServerConfig:
+        """Kinder than TikTok, for demos: guests poll and browse the feed, gift/list needs no signature."""
+        return replace(self, signed_paths=(), fetch_requires_session=False, feed_requires_session=False, pay_grade=True)
 
 
 # ---------------------------------------------------------------------------------------------------- faults
@@ -322,6 +337,8 @@ class SignerFault:
     at: float = 0.0
     path: str = ""
     retry_after: int = 30
+    rate_limit_headers: Literal["all", "retry-after", "x-ratelimit-reset", "ratelimit-reset"] = "all"
+    """For 429: every header family at once, or only one of them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +406,21 @@ class Offline:
     duration: float = 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class Breakage:
+    """An entry of the dated fault pack (``simulator/pack.py``, ``docs/simulator.md``) by ``name``.
+
+    A switch is on from ``at`` until ``until`` (0 = for good); an action fires once at ``at``. ``room`` limits it to
+    one creator ('' = every room). ``code`` is the close code of ``2026-09-10-close-4556``.
+    """
+
+    name: str
+    at: float = 0.0
+    until: float = 0.0
+    room: str = ""
+    code: int = 4556
+
+
 Fault: TypeAlias = (
     DropSocket
     | DeviceBlocked
@@ -400,6 +432,7 @@ Fault: TypeAlias = (
     | HttpError
     | NoTtwid
     | Offline
+    | Breakage
 )
 FAULT_KINDS: dict[str, type[Fault]] = {
     "drop_socket": DropSocket,
@@ -412,6 +445,7 @@ FAULT_KINDS: dict[str, type[Fault]] = {
     "http_error": HttpError,
     "no_ttwid": NoTtwid,
     "offline": Offline,
+    "breakage": Breakage,
 }
 
 
@@ -442,11 +476,17 @@ class Scenario:
     server: ServerConfig = field(default_factory=ServerConfig)
     signer: SignerConfig = field(default_factory=SignerConfig)
     faults: tuple[Fault, ...] = ()
+    optimistic: bool = False
+    """Kinder than TikTok (:meth:`ServerConfig.optimistic`): for demos; tests of clients run realistic."""
     source: str = ""
     """The file it was loaded from ('' when built in Python)."""
 
     def with_speed(self, speed: float) -> Scenario:
         return replace(self, speed=speed)
+
+    def effective(self) -> Scenario:
+        """The scenario as served: ``optimistic`` applied to the server settings."""
+        return replace(self, server=self.server.optimistic()) if self.optimistic else self
 
     def all_creators(self) -> tuple[Creator, ...]:
         """The listed creators, then the generated ones (``<prefix>0001``...)."""

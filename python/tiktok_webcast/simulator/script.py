@@ -60,8 +60,9 @@ _QUESTIONS = ("what camera do you use?", "how old is your cat?", "favourite song
 class ViewerPool:
     """A fixed crowd of viewers (deterministic usernames and ids) that events are attributed to."""
 
-    def __init__(self, ids: IdSource, media_base: str, size: int = 500) -> None:
+    def __init__(self, ids: IdSource, media_base: str, size: int = 500, *, pay_grade: bool = False) -> None:
         self._ids = ids
+        self._pay_grade = pay_grade
         self._media = media_base
         self._size = size
         self._users: dict[int, User] = {}
@@ -80,7 +81,7 @@ class ViewerPool:
                 profile_picture=Image(urls=(f"{self._media}/img/avatar/{user_id}.webp",), width=100, height=100),
                 follower_count=(index * 37) % 5000,
                 following_count=(index * 13) % 800,
-                gifter_level=index % 30,
+                gifter_level=index % 30 if self._pay_grade else 0,
             )
         return self._users[index]
 

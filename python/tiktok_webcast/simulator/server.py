@@ -13,6 +13,7 @@ import anyio.abc
 from anyio.streams.tls import TLSListener
 
 from tiktok_webcast.simulator.http import Handler, serve_http
+from tiktok_webcast.simulator.scenario import SimulatorError
 
 __all__ = ["HOST_NAMES", "Listener", "TlsMaterial", "make_tls", "open_listener"]
 
@@ -47,8 +48,10 @@ class TlsMaterial:
 def make_tls(directory: Path) -> TlsMaterial:
     try:
         import trustme
-    except ImportError as exc:  # pragma: no cover - trustme is a test dependency
-        raise RuntimeError("TLS needs the 'trustme' package: pip install trustme") from exc
+    except ImportError:
+        raise SimulatorError(
+            "--tls needs the 'trustme' package: pip install 'tiktok-webcast[simulator]' (or pip install trustme)"
+        ) from None
     ca = trustme.CA(organization_name="tiktok-webcast simulator")
     cert = ca.issue_cert(*HOST_NAMES)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

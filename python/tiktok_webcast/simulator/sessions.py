@@ -47,6 +47,10 @@ class SessionRecord:
     """log_id -> internal_ext of frames sent with need_ack and not acked yet."""
     frames_sent: int = 0
     messages_sent: int = 0
+    silent: bool = False
+    """Set by the ``2026-silent-socket`` fault: the server sends nothing more on this socket."""
+    withheld_frames: int = 0
+    """Frames (pushes, heartbeat replies) not sent because the session went silent."""
     unexpected_frames: list[str] = field(default_factory=list)
     """Client frames the simulator could not make sense of (payload types or decode errors)."""
     resumed_from: int | None = None

@@ -20,9 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from tiktok_webcast import protocol
+from tiktok_webcast.events import RoomEvent
+from tiktok_webcast.simulator.fetch import LoggedMessage, encode_result
 from tiktok_webcast.simulator.http import Request, Response
 from tiktok_webcast.simulator.ids import TtwidIssuer, parse_cursor
 from tiktok_webcast.simulator.scenario import ApiKey, SignerFault
+from tiktok_webcast.simulator.urls import FALLBACK_PATH
 from tiktok_webcast.simulator.world import World
 
 __all__ = ["SignerHost"]
@@ -106,7 +110,10 @@ class SignerHost:
             self.quotas[name] = quota
         return quota
 
-    def _rate_limited(self, window: _Window, wait: float) -> Response:
+    def _rate_limited(self, window: _Window, wait: float, flavour: str = "all") -> Response:
+        """A 429; ``flavour`` picks the retry headers: ``all`` (both client families' readings, see the module
+        docstring), or only one: ``retry-after`` (seconds), ``x-ratelimit-reset`` (unix seconds), ``ratelimit-reset``
+        (seconds from now, the IETF draft's meaning)."""
         now_s = time.time()
         seconds = max(1, math.ceil(wait))
         response = _error(
@@ -114,16 +121,54 @@ class SignerHost:
             f"Too many requests! You have reached the {window.label} limit of {window.max} requests.",
             limit_label=window.label,
         )
-        response.headers += [
-            ("retry-after", str(seconds)),
-            ("x-ratelimit-limit", str(window.max)),
-            ("x-ratelimit-remaining", "0"),
-            ("x-ratelimit-reset", str(int(now_s + seconds))),
-            ("ratelimit-limit", str(window.max)),
-            ("ratelimit-remaining", str(seconds)),
-            ("ratelimit-reset", str(int(now_s + seconds))),
-        ]
+        if flavour == "retry-after":
+            response.headers.append(("retry-after", str(seconds)))
+        elif flavour == "x-ratelimit-reset":
+            response.headers.append(("x-ratelimit-reset", str(int(now_s + seconds))))
+        elif flavour == "ratelimit-reset":
+            response.headers += [("ratelimit-remaining", "0"), ("ratelimit-reset", str(seconds))]
+        else:
+            response.headers += [
+                ("retry-after", str(seconds)),
+                ("x-ratelimit-limit", str(window.max)),
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", str(int(now_s + seconds))),
+                ("ratelimit-limit", str(window.max)),
+                ("ratelimit-remaining", str(seconds)),
+                ("ratelimit-reset", str(int(now_s + seconds))),
+            ]
         return response
+
+    def _broken(self, path: str) -> Response | None:
+        """Answers of the dated fault pack (``simulator/pack.py``)."""
+        world = self.world
+        if path == "/webcast/fetch" and world.broken("2026-09-09-signer-fallback-stub"):
+            return self._fallback_stub()
+        if world.broken("2025-09-16-signer-empty-payload"):
+            return _error(500, "Empty response payload received! (Internal Code: 200)")
+        if world.broken("2026-07-23-signer-401"):
+            return _error(401, "The provided API Key is invalid.")
+        for flavour in ("retry-after", "x-ratelimit-reset", "ratelimit-reset"):
+            if world.broken(f"2025-10-20-signer-429-{flavour}"):
+                return self._rate_limited(_Window("rate_limit_account_minute", 60.0, 10), 30.0, flavour)
+        return None
+
+    def _fallback_stub(self) -> Response:
+        """What Euler's fetch answered on 2026-09-09 (TikTokLive #376): a tiny result naming a fallback proxy."""
+        now = self.world.clock.epoch_ms()
+        notice = RoomEvent(
+            type="system", message="Connected through Euler Stream fallback proxy", msg_id=1, timestamp=now
+        )
+        method, payload = protocol.encode_message(notice)
+        body = encode_result(
+            [LoggedMessage(0, method, payload, 1)],
+            cursor=f"t-{now}",
+            now_ms=now,
+            is_first=True,
+            fetch_interval=1000,
+            push_server=f"{self.world.urls.ws}{FALLBACK_PATH}?token={secrets.token_urlsafe(24)}",
+        )
+        return Response.binary(body)
 
     async def handle(self, request: Request) -> Response:
         self.requests += 1
@@ -139,6 +184,10 @@ class SignerHost:
         fault = self.world.faults.take(SignerFault, lambda f: not f.path or path.startswith(f.path.rstrip("/")))
         if fault is not None:
             return self._fault(fault)
+        broken = self._broken(path)
+        if broken is not None:
+            logger.info("signer %s: fault pack answer HTTP %d", path, broken.status)
+            return broken
         supplied = request.header("x-api-key") or request.arg("apiKey") or ""
         key = self.keys.get(supplied) if supplied else None
         if supplied and key is None:
@@ -162,7 +211,7 @@ class SignerHost:
 
     def _fault(self, fault: SignerFault) -> Response:
         if fault.status == 429:
-            return self._rate_limited(_Window("minute", 60.0, 0), float(fault.retry_after))
+            return self._rate_limited(_Window("minute", 60.0, 0), float(fault.retry_after), fault.rate_limit_headers)
         if fault.status == 401:
             return _error(401, "The provided API key is invalid or has been revoked.")
         if fault.status == 200:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SimulatorUrls"]
+__all__ = ["FALLBACK_PATH", "SimulatorUrls"]
+
+FALLBACK_PATH = "/ws-fallback/"
+"""On ``ws``: where the signer's fallback stub points (``2026-09-09-signer-fallback-stub``); it never upgrades."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,11 @@ import secrets
 from typing import Any
 
 from tiktok_webcast.simulator.http import Request, Response
-from tiktok_webcast.simulator.httpfaults import apply_http_faults
+from tiktok_webcast.simulator.httpfaults import apply_http_faults, waf_page
 from tiktok_webcast.simulator.ids import TtwidIssuer
 from tiktok_webcast.simulator.payloads import api_live_data, stream_urls, user_detail
 from tiktok_webcast.simulator.scenario import NoTtwid
-from tiktok_webcast.simulator.world import World
+from tiktok_webcast.simulator.world import CreatorState, World
 
 __all__ = ["WebHost"]
 
@@ -71,11 +71,15 @@ class WebHost:
         if path.rstrip("/") == "/ttwid/register" and request.method == "POST":
             return self._register(request)
         if path.rstrip("/") == "/api-live/user/room":
+            if self.world.broken("2025-08-waf-interstitial", (request.arg("uniqueId") or "").lstrip("@")):
+                return waf_page()
             return self._api_live(request)
         if path.rstrip("/") == "/api/live/detail":
             return self._live_detail(request)
         if path.startswith("/@"):
             name, _, rest = path[2:].partition("/")
+            if (rest.rstrip("/") == "live" or not rest) and self.world.broken("2025-08-waf-interstitial", name):
+                return waf_page()
             if rest.rstrip("/") == "live":
                 return self._set_ttwid(request, self._live_page(request, name))
             if not rest:
@@ -104,7 +108,9 @@ class WebHost:
                 }
             )
         state = self.world.creator(unique_id)
-        if state is None:
+        # 2026-05-27: creators who are live answered user_not_found (TikTok-Live-Connector #323).
+        hidden = state is not None and state.live and self.world.broken("2026-05-27-user-not-found", state.username)
+        if state is None or hidden:
             return Response.json(
                 {
                     "message": "user_not_found",
@@ -120,6 +126,8 @@ class WebHost:
 
     def _live_page(self, request: Request, name: str) -> Response:
         state = self.world.creator(name)
+        if self.world.broken("2025-03-25-live-page-changed", name):
+            return self._changed_live_page(state)
         sigi: dict[str, Any] = {
             "AppContext": {"appContext": {"language": "en", "region": "US"}},
             "SEO": {"metaParams": {"title": "TikTok LIVE"}},
@@ -138,6 +146,17 @@ class WebHost:
             title = f"{state.creator.nickname or state.creator.username} (@{state.creator.username}) is LIVE"
         script = f'<script id="SIGI_STATE" type="application/json">{_embed(sigi)}</script>'
         return Response.html(_page(title, script))
+
+    def _changed_live_page(self, state: CreatorState | None) -> Response:
+        """2025-03-25: the live page lost ``SIGI_STATE``; what is left is app context without ``LiveRoom``."""
+        data = {
+            "__DEFAULT_SCOPE__": {
+                "webapp.app-context": {"language": "en", "region": "US"},
+                "webapp.live-detail": {"statusCode": 0, "uniqueId": state.username if state is not None else ""},
+            }
+        }
+        script = f'<script id="__UNIVERSAL_DATA_FOR_REHYDRATION__" type="application/json">{_embed(data)}</script>'
+        return Response.html(_page("TikTok LIVE", script))
 
     def _profile_page(self, name: str) -> Response:
         state = self.world.creator(name)

@@ -13,11 +13,14 @@ import anyio.abc
 
 from tiktok_webcast.events import Image, User
 from tiktok_webcast.simulator.clock import SimClock
-from tiktok_webcast.simulator.faults import FaultBook
+from tiktok_webcast.simulator.faults import TIMED_FAULTS, FaultBook
 from tiktok_webcast.simulator.ids import IdSource, TtwidIssuer
 from tiktok_webcast.simulator.malformed import malformed_frame
-from tiktok_webcast.simulator.rooms import CloseOrder, Room, RoomEnv
+from tiktok_webcast.simulator.pack import BREAKAGES
+from tiktok_webcast.simulator.replay import ReplayFrame, prepare_replay
+from tiktok_webcast.simulator.rooms import CloseOrder, Room, RoomEnv, SilenceOrder
 from tiktok_webcast.simulator.scenario import (
+    Breakage,
     Creator,
     DropSocket,
     Fault,
@@ -29,7 +32,7 @@ from tiktok_webcast.simulator.scenario import (
 from tiktok_webcast.simulator.script import RoomScript, ViewerPool
 from tiktok_webcast.simulator.sessions import SessionRecord
 from tiktok_webcast.simulator.urls import SimulatorUrls
-from tiktok_webcast.trace import WsRecord, read_trace
+from tiktok_webcast.trace import read_trace
 
 __all__ = ["CreatorState", "RouteToken", "World"]
 
@@ -77,7 +80,7 @@ class World:
         self.ttwids = TtwidIssuer()
         self.faults = FaultBook(scenario.faults, clock)
         self.env = RoomEnv(clock, self.ids, scenario.server, urls.ws, urls.media)
-        self.viewers = ViewerPool(self.ids, urls.media)
+        self.viewers = ViewerPool(self.ids, urls.media, pay_grade=scenario.server.pay_grade)
         self.creators: dict[str, CreatorState] = {}
         self.by_user_id: dict[int, CreatorState] = {}
         self.rooms: dict[int, Room] = {}
@@ -86,13 +89,15 @@ class World:
         self.signatures: set[str] = set()
         """X-Bogus values this simulator's signer issued (checked on ``signed_paths``)."""
         self.rooms_by_stream: dict[int, Room] = {}
-        self._replay: tuple[WsRecord, ...] | None = None
+        self.switches: dict[str, str] = {}
+        """Fault-pack switches that are on: name -> creator it is limited to ('' = every room)."""
+        self._replay: tuple[ReplayFrame, ...] | None = None
         self._tg: anyio.abc.TaskGroup | None = None
         for creator in scenario.all_creators():
             self._add_creator(creator)
         if scenario.replay is not None:
             trace = read_trace(scenario.replay.trace)
-            self._replay = trace.server_frames()
+            self._replay = prepare_replay(trace.server_frames())
             meta_room = str(trace.header.meta.get("room_id") or "")
             room_id = scenario.replay.room_id or (int(meta_room) if meta_room.isdigit() else 0)
             name = scenario.replay.username
@@ -153,6 +158,13 @@ class World:
             return self.live_rooms()
         state = self.creator(name)
         return [state.room] if state is not None and state.room is not None and state.room.live else []
+
+    def broken(self, name: str, username: str = "") -> bool:
+        """Whether the fault-pack switch ``name`` is on (for ``username``'s room when given)."""
+        room = self.switches.get(name)
+        if room is None:
+            return False
+        return not room or not username or room.lower() == username.lower()
 
     def is_logged_in(self, cookies: dict[str, str]) -> bool:
         session = cookies.get("sessionid", "")
@@ -254,6 +266,11 @@ class World:
             state.generation += 1
         self._tg.start_soon(self._open_room(state).run)
 
+    def restart(self, name: str) -> None:
+        """Ends the creator's stream and starts a new one (a new room id) at once, as a real restart does."""
+        self.go_offline(name, None)
+        self.go_live(name)
+
     async def _come_back(self, state: CreatorState, duration: float) -> None:
         await anyio.sleep(self.clock.real_delay(duration))
         if not state.live:
@@ -264,6 +281,13 @@ class World:
         for fault in FaultBook.timed(self.scenario.faults):
             await self.clock.sleep_until(fault.at)
             self.apply(fault)
+
+    def add_fault(self, fault: Fault) -> None:
+        """Arms a fault now: count-based ones wait for requests; timed ones (and fault-pack entries) act at once."""
+        if isinstance(fault, TIMED_FAULTS):
+            self.apply(fault)
+        else:
+            self.faults.add(fault)
 
     def apply(self, fault: Fault) -> None:
         """Fires a time-based fault now (the fault timer, or the control API)."""
@@ -281,5 +305,42 @@ class World:
                     room.publish([room.script.make_unknown(t, fault.method) for _ in range(fault.count)])
         elif isinstance(fault, Offline):
             self.go_offline(fault.room, fault.duration)
+        elif isinstance(fault, Breakage):
+            self._break(fault)
         else:
             self.faults.add(fault)
+
+    def _break(self, fault: Breakage) -> None:
+        info = BREAKAGES[fault.name]
+        logger.info(
+            "fault pack: %s %s%s",
+            fault.name,
+            "on" if info.kind == "switch" else "fired",
+            f" for @{fault.room}" if fault.room else "",
+        )
+        if info.kind == "switch":
+            self.switches[fault.name] = fault.room
+            if fault.until > fault.at and self._tg is not None:
+                self._tg.start_soon(self._switch_off_later, fault)
+            return
+        rooms = self.rooms_named(fault.room)
+        if fault.name == "2026-09-10-close-4556":
+            for room in rooms:
+                room.deliver(CloseOrder("close", fault.code, "/webcast/fetch: 500 - A 500 error occurred"))
+        elif fault.name == "2026-silent-socket":
+            for room in rooms:
+                room.deliver(SilenceOrder())
+        elif fault.name == "2026-07-stream-ends-while-disconnected":
+            for room in rooms:
+                room.deliver(CloseOrder("abort"))
+                room.end_now()
+
+    def unbreak(self, name: str) -> bool:
+        """Switches a fault-pack switch off; False if it was not on."""
+        logger.info("fault pack: %s off", name)
+        return self.switches.pop(name, None) is not None
+
+    async def _switch_off_later(self, fault: Breakage) -> None:
+        await self.clock.sleep_until(fault.until)
+        if self.switches.get(fault.name) == fault.room:
+            self.unbreak(fault.name)
