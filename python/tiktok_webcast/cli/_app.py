@@ -136,7 +136,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> No
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tiktok_webcast.cli import _info, _record, _simulate, _watch
+    from tiktok_webcast.cli import _info, _record, _serve, _simulate, _watch
 
     parser = argparse.ArgumentParser(
         prog="tiktok-webcast",
@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     _info.add_commands(commands, common)
     _record.add_commands(commands, common)
     _simulate.add_commands(commands)
+    _serve.add_commands(commands, common)
     return parser
 
 

@@ -1,0 +1,81 @@
+"""The event server's settings, checked once: a server reachable from other machines must have a token."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from tiktok_webcast.exceptions import WebcastError
+from tiktok_webcast.serve.creators import Polling
+from tiktok_webcast.serve.hub import DEFAULT_QUEUE
+
+__all__ = ["DEFAULT_PORT", "ServeConfig", "ServeConfigError", "Webhook"]
+
+DEFAULT_PORT = 21213
+"""TikFinity's local websocket port, so its consumers find us where they look."""
+
+
+class ServeConfigError(WebcastError):
+    """The server's settings are unsafe or inconsistent (for example a public address without a token)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """An HTTP endpoint that gets every wanted message as a signed POST (see ``docs/serve.md``)."""
+
+    url: str
+    secret: str = field(repr=False)
+    creators: str | None = None
+    """Comma-separated creators (default: all)."""
+    types: str | None = None
+    """Comma-separated types, ours or TikFinity's (default: all)."""
+    queue: int = 1000
+    attempts: int = 5
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ServeConfigError(f"a webhook URL is http(s)://...: {self.url!r}")
+        if not self.secret:
+            raise ServeConfigError("a webhook needs a secret to sign its requests with")
+        if self.queue < 1 or self.attempts < 1:
+            raise ServeConfigError("a webhook's queue and attempts are at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    """0 picks a free port (see ``EventServer.port``)."""
+    token: str | None = field(default=None, repr=False)
+    """Required from every client (``?token=`` or ``Authorization: Bearer``) when set; mandatory off loopback."""
+    client_queue: int = DEFAULT_QUEUE
+    """Messages held for one slow client before its oldest are dropped."""
+    max_message_size: int = 64 * 1024
+    """Largest frame a client may send; a larger one closes that client's socket (1009)."""
+    polling: Polling = field(default_factory=Polling)
+    log_path: str | None = None
+    """Append every message of our JSON stream here, one per line."""
+    webhooks: tuple[Webhook, ...] = ()
+    streak_expiry: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ServeConfigError(f"port {self.port} is out of range")
+        if self.client_queue < 1:
+            raise ServeConfigError("client_queue is at least 1")
+        if self.token is not None and len(self.token) < 8:
+            raise ServeConfigError("a token has at least 8 characters")
+        if not self.loopback and not self.token:
+            raise ServeConfigError(
+                f"{self.host} is reachable from other machines: give a token (--token or TIKTOK_WEBCAST_SERVE_TOKEN)"
+            )
+
+    @property
+    def loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False

@@ -1,0 +1,182 @@
+"""The streaming endpoints: TikFinity's websocket at ``/``, ours at ``/events``, and Server-Sent Events at
+``/events/sse``. Each client gets its own subscriber queue and its own sending task, so a client that never reads only
+fills (and then drops from) its own queue."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from tiktok_webcast.serve.auth import deny_websocket, token_problem
+from tiktok_webcast.serve.hub import Filter, Subscriber
+from tiktok_webcast.serve.message import Message
+
+if TYPE_CHECKING:
+    from tiktok_webcast.serve.server import EventServer
+
+__all__ = ["events_socket", "sse_stream", "tikfinity_socket"]
+
+MAX_BAD_MESSAGES = 32
+"""A client that keeps sending what we cannot read is closed (1008) after this many errors."""
+SSE_KEEPALIVE = 15.0
+CLOSE_POLICY = 1008
+
+
+class _Reply:
+    """How one format writes its own control replies (errors, pongs, drop notices)."""
+
+    def __init__(self, tikfinity: bool) -> None:
+        self.tikfinity = tikfinity
+
+    def error(self, text: str) -> str:
+        if self.tikfinity:
+            return json.dumps({"event": "error", "data": {"message": text}})
+        return json.dumps({"type": "error", "error": text})
+
+    def pong(self) -> str:
+        return json.dumps({"event": "pong", "data": {}} if self.tikfinity else {"type": "pong"})
+
+    def dropped(self, count: int) -> str | None:
+        return None if self.tikfinity else json.dumps({"type": "Dropped", "event": {"dropped": count}})
+
+
+def _texts(message: Message, tikfinity: bool) -> list[str]:
+    return message.tikfinity_texts() if tikfinity else [message.json_text()]
+
+
+def _wants(params: Any) -> Filter:
+    return Filter.parse(params.get("creator"), params.get("type"))
+
+
+def _capacity(server: EventServer, params: Any) -> int:
+    """``?queue=N`` asks for a smaller queue than the server's (an overlay that only wants the latest totals)."""
+    asked = params.get("queue", "")
+    limit = server.config.client_queue
+    return max(1, min(limit, int(asked))) if asked.isdigit() else limit
+
+
+async def tikfinity_socket(server: EventServer, websocket: WebSocket) -> None:
+    await _serve_socket(server, websocket, tikfinity=True)
+
+
+async def events_socket(server: EventServer, websocket: WebSocket) -> None:
+    await _serve_socket(server, websocket, tikfinity=False)
+
+
+async def _serve_socket(server: EventServer, websocket: WebSocket, *, tikfinity: bool) -> None:
+    problem = token_problem(server.config.token, websocket.headers, websocket.query_params)
+    if problem is not None:
+        await deny_websocket(websocket, problem)
+        return
+    await websocket.accept()
+    reply = _Reply(tikfinity)
+    name = "tikfinity" if tikfinity else "events"
+    params = websocket.query_params
+    with server.hub.subscribe(_wants(params), _capacity(server, params), name) as subscriber:
+        for message in server.snapshot():
+            if subscriber.wants.matches(message):
+                subscriber.offer(message)
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_read_client, websocket, subscriber, reply, tasks.cancel_scope)
+                await _send_messages(server, websocket, subscriber, reply)
+        except (WebSocketDisconnect, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+            pass
+
+
+async def _send_messages(server: EventServer, websocket: WebSocket, subscriber: Subscriber, reply: _Reply) -> None:
+    reported = 0
+    record = server.metrics.record_latency
+    while True:
+        batch = await subscriber.take()
+        if subscriber.dropped != reported:
+            reported = subscriber.dropped
+            notice = reply.dropped(reported)
+            if notice is not None:
+                await websocket.send_text(notice)
+        for message in batch:
+            for text in _texts(message, reply.tikfinity):
+                await websocket.send_text(text)
+            record(message)
+
+
+async def _read_client(websocket: WebSocket, subscriber: Subscriber, reply: _Reply, scope: anyio.CancelScope) -> None:
+    """Commands from the client: ``{"action": "ping"}`` and, on our stream, ``{"action": "filter", "creator": ...,
+    "type": ...}``. Anything else gets an error reply; a client that keeps it up is closed."""
+    bad = 0
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            problem, answer = _command(message, subscriber, reply)
+            if problem is None:
+                if answer is not None:
+                    await websocket.send_text(answer)
+                continue
+            bad += 1
+            await websocket.send_text(reply.error(problem))
+            if bad >= MAX_BAD_MESSAGES:
+                await websocket.close(CLOSE_POLICY, "too many malformed messages")
+                break
+    finally:
+        scope.cancel()
+
+
+def _command(message: Any, subscriber: Subscriber, reply: _Reply) -> tuple[str | None, str | None]:
+    text = message.get("text")
+    if text is None:
+        return "binary messages are not understood; send JSON text", None
+    try:
+        command = json.loads(text)
+    except ValueError:
+        return "not JSON", None
+    if not isinstance(command, dict) or not isinstance(command.get("action"), str):
+        return 'a command is a JSON object with an "action"', None
+    action = command["action"]
+    if action == "ping":
+        return None, reply.pong()
+    if action == "filter" and not reply.tikfinity:
+        creator, kind = command.get("creator"), command.get("type")
+        if not all(value is None or isinstance(value, str) for value in (creator, kind)):
+            return "filter: creator and type are comma-separated strings", None
+        subscriber.wants = Filter.parse(creator, kind)
+        return None, json.dumps({"type": "filter", "creator": creator, "event_type": kind})
+    return f"unknown action {action!r}", None
+
+
+def sse_stream(server: EventServer, request: Request) -> StreamingResponse:
+    """Our JSON stream as Server-Sent Events: ``event: <type>`` and ``data: <json>`` per message."""
+    wants = _wants(request.query_params)
+
+    async def events() -> AsyncIterator[str]:
+        with server.hub.subscribe(wants, _capacity(server, request.query_params), "sse") as subscriber:
+            for message in server.snapshot():
+                if wants.matches(message):
+                    subscriber.offer(message)
+            yield ": tiktok-webcast event stream\n\n"
+            reported = 0
+            while True:
+                batch: list[Message] = []
+                with anyio.move_on_after(SSE_KEEPALIVE):
+                    batch = await subscriber.take()
+                if not batch:
+                    yield f": keepalive {int(time.time())}\n\n"
+                    continue
+                if subscriber.dropped != reported:
+                    reported = subscriber.dropped
+                    yield f"event: Dropped\ndata: {json.dumps({'dropped': reported})}\n\n"
+                chunk = "".join(f"event: {m.type}\ndata: {m.json_text()}\n\n" for m in batch)
+                yield chunk
+                for message in batch:
+                    server.metrics.record_latency(message)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
