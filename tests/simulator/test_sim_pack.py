@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tiktok_webcast import protocol
-from tiktok_webcast.events import ControlEvent, RoomEvent
+from tiktok_webcast.events import ChatEvent, ControlEvent, RoomEvent, User
 from tiktok_webcast.simulator import SCRIPT_PRESETS, Breakage, Creator, ScenarioError, Simulator, parse_scenario
 
 pytestmark = pytest.mark.anyio
@@ -210,17 +210,19 @@ async def test_close_with_error_code_mid_stream() -> None:
 async def test_silent_socket_stays_open_and_sends_nothing() -> None:
     with anyio.fail_after(15):
         async with Simulator(two_creators()) as sim:
-            room_id = sim.room_id("alice")
+            sim.go_live("bob")  # a room with no script: every frame it sends is one this test causes
+            room_id = sim.room_id("bob")
             async with session(sim, room_id) as client:
                 await client.next_msg()
                 record = sim.sessions[-1]
-                await switch_on(sim, "2026-silent-socket", room="alice")
+                await switch_on(sim, "2026-silent-socket", room="bob")
                 await sim.wait_until(lambda: record.silent)
                 sent = record.frames_sent
-                beats = len(record.heartbeats)
                 await client.heartbeat()
-                await sim.wait_until(lambda: len(record.heartbeats) > beats)  # heard, and its reply withheld
-                await sim.wait_until(lambda: record.withheld_frames >= 3)  # pushes are withheld too
+                await sim.wait_until(lambda: record.withheld_frames == 1)  # the heartbeat reply
+                chat = ChatEvent(user=User(id=1, username="zed", nickname="Zed"), comment="hi", msg_id=1, timestamp=1)
+                sim.inject("bob", chat)
+                await sim.wait_until(lambda: record.withheld_frames == 2)  # the push
                 assert record.frames_sent == sent and record.open
             async with session(sim, room_id) as fresh:  # a new connection works
                 assert (await fresh.next_msg()).payload_type == "msg"

@@ -398,3 +398,29 @@ async def test_busy_scenario_pushes_thousands_of_events() -> None:
                 received = 0
                 while received < 3000:
                     received += len((await client.next_msg()).events)
+
+
+async def test_an_ack_that_overtakes_the_send_is_still_expected(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tiktok_webcast.simulator import websocket
+
+    async with Simulator(scenario(chatty(rate=10.0))) as sim:
+        original = websocket.ServerWebSocket.send
+
+        async def slow_send(self: websocket.ServerWebSocket, data: bytes | str) -> None:
+            # The frame is on the wire, but the sender resumes only after the client's ack has been read.
+            await original(self, data)
+            is_msg = isinstance(data, bytes) and protocol.decode_push_frame(data).payload_type == "msg"
+            if is_msg and sim.sessions and sim.sessions[-1].entered:
+                record = sim.sessions[-1]
+                before = len(record.acks)
+                with anyio.move_on_after(5):
+                    await sim.wait_until(lambda: len(record.acks) > before)
+
+        monkeypatch.setattr(websocket.ServerWebSocket, "send", slow_send)
+        with anyio.fail_after(20):
+            async with session(sim, sim.room_id("alice")) as client:
+                for _ in range(3):
+                    await client.next_msg(ack=True)
+                record = sim.sessions[-1]
+                await sim.wait_until(lambda: len(record.acks) >= 3)
+            assert all(a.expected for a in record.acks[:3]), record.acks

@@ -9,7 +9,7 @@ from typing import Any
 
 from tiktok_webcast import protocol
 from tiktok_webcast.events import ControlEvent, GiftEvent, LikeEvent, User, UserEvent, UserEventType
-from tiktok_webcast.simulator import SCRIPT_PRESETS, Script, TimedEvent
+from tiktok_webcast.simulator import SCRIPT_PRESETS, Script, TimedEvent, load_scenario
 from tiktok_webcast.simulator.ids import IdSource
 from tiktok_webcast.simulator.script import RoomScript, ViewerPool
 
@@ -124,3 +124,11 @@ def test_busy_preset_is_thousands_per_second() -> None:
     assert len(events) / 2.0 > 2000
     kinds = Counter(type(e).__name__ for e in events)
     assert {"ChatEvent", "LikeEvent", "UserEvent", "GiftEvent"} <= set(kinds)
+
+
+def test_the_demo_like_totals_only_grow() -> None:
+    demo = load_scenario("demo").creators[0]
+    totals = [e.total_likes for e in run(demo.script, 600, seed=2024) if isinstance(e, LikeEvent)]
+    assert len(totals) > 100 and totals == sorted(totals)
+    sharded = [e.total_likes for e in run(SCRIPT_PRESETS["lively"], 600, seed=2024) if isinstance(e, LikeEvent)]
+    assert sharded != sorted(sharded)  # the realistic preset still shows shards disagreeing
