@@ -36,13 +36,13 @@ from tiktok_webcast.simulator.http import Handler, Request, Response, Upgrade
 from tiktok_webcast.simulator.loader import load_scenario, parse_fault
 from tiktok_webcast.simulator.malformed import VARIANTS, malformed_frame
 from tiktok_webcast.simulator.media import MediaHost, find_ffmpeg
-from tiktok_webcast.simulator.push import PushService
+from tiktok_webcast.simulator.push import WS_PATH, PushService
 from tiktok_webcast.simulator.rest import WebcastHost
 from tiktok_webcast.simulator.scenario import DropSocket, Fault, Scenario, SimulatorError
 from tiktok_webcast.simulator.server import Listener, TlsMaterial, make_tls, open_listener
 from tiktok_webcast.simulator.sessions import AckRecord, HeartbeatRecord, SessionRecord
 from tiktok_webcast.simulator.signer import SignerHost
-from tiktok_webcast.simulator.urls import SimulatorUrls
+from tiktok_webcast.simulator.urls import FALLBACK_PATH, SimulatorUrls
 from tiktok_webcast.simulator.web import WebHost
 from tiktok_webcast.simulator.world import World
 
@@ -51,6 +51,30 @@ __all__ = ["HOSTS", "Simulator"]
 logger = logging.getLogger("tiktok_webcast.simulator")
 
 HOSTS = ("web", "webcast", "ws", "signer", "media")
+
+
+_SIGNER_PATHS = ("/webcast/fetch", "/webcast/sign_url", "/webcast/rate_limits")
+
+
+def _host_for(path: str) -> str:
+    """Which simulated host serves ``path`` when every host shares one port (no real path is served by two)."""
+    trimmed = path.rstrip("/")
+    if trimmed in (WS_PATH.rstrip("/"), FALLBACK_PATH.rstrip("/")):
+        return "ws"
+    if trimmed in _SIGNER_PATHS:
+        return "signer"
+    if path.startswith(("/stage/", "/img/")):
+        return "media"
+    if path.startswith("/webcast/"):
+        return "webcast"
+    return "web"
+
+
+def _route_by_path(handlers: dict[str, Handler]) -> Handler:
+    async def handle(request: Request) -> Response | Upgrade:
+        return await handlers[_host_for(request.path)](request)
+
+    return handle
 
 
 def _with_control(handler: Handler, control: ControlApi) -> Handler:
@@ -71,6 +95,7 @@ class Simulator:
     ``port`` 0 picks free ports; otherwise the five hosts use ``port`` .. ``port + 4`` in the order web, webcast,
     ws, signer, media. ``tls`` serves https/wss with a throwaway CA (:attr:`ca_pem_path`, :meth:`ssl_context`).
     ``speed`` overrides the scenario's. ``ffmpeg``: True finds it on PATH, False disables video, or a path.
+    ``single_port`` serves every host on one port (``port``), routed by path, so one base URL reaches them all.
     ``optimistic`` (None: the scenario's) makes it kinder than TikTok (guests poll, browse the feed, get gift lists).
     """
 
@@ -84,10 +109,13 @@ class Simulator:
         speed: float | None = None,
         ffmpeg: str | bool = True,
         optimistic: bool | None = None,
+        single_port: bool = False,
     ) -> None:
-        if not 0 <= port <= 65535 - len(HOSTS) + 1:
-            raise SimulatorError(f"port must be between 0 and {65535 - len(HOSTS) + 1}, got {port}")
+        last = 65535 if single_port else 65535 - len(HOSTS) + 1
+        if not 0 <= port <= last:
+            raise SimulatorError(f"port must be between 0 and {last}, got {port}")
         self._optimistic = optimistic
+        self._single_port = single_port
         self._spec = scenario
         self._host = host
         self._port = port
@@ -131,7 +159,7 @@ class Simulator:
         if self._tls_enabled:
             self._tls = make_tls(workdir)
         listeners: dict[str, Listener] = {}
-        for i, name in enumerate(HOSTS):
+        for i, name in enumerate(("all",) if self._single_port else HOSTS):
             port = self._port + i if self._port else 0
             try:
                 listeners[name] = await open_listener(name, self._host, port, self._tls)
@@ -140,12 +168,16 @@ class Simulator:
                 raise SimulatorError(f"cannot listen on {self._host}:{port} ({name}): {reason}") from None
             stack.push_async_callback(listeners[name].listener.aclose)
         public = "127.0.0.1" if self._host in ("0.0.0.0", "::", "") else self._host
+
+        def base(name: str, websocket: bool = False) -> str:
+            return listeners["all" if self._single_port else name].base_url(public, websocket=websocket)
+
         self._urls = SimulatorUrls(
-            web=listeners["web"].base_url(public),
-            webcast=listeners["webcast"].base_url(public),
-            ws=listeners["ws"].base_url(public, websocket=True),
-            signer=listeners["signer"].base_url(public),
-            media=listeners["media"].base_url(public),
+            web=base("web"),
+            webcast=base("webcast"),
+            ws=base("ws", websocket=True),
+            signer=base("signer"),
+            media=base("media"),
         )
         clock = SimClock(speed=self.scenario.speed, start_epoch=self.scenario.start_time)
         world = World(self.scenario, urls=self._urls, clock=clock)
@@ -169,6 +201,8 @@ class Simulator:
         stack.callback(tg.cancel_scope.cancel)
         await tg.start(media.run)
         await tg.start(world.run)
+        if self._single_port:
+            handlers["all"] = _route_by_path(handlers)
         for name, listener in listeners.items():
             tg.start_soon(listener.serve, handlers[name])
         if not media.available and self._ffmpeg_setting is not False:

@@ -76,10 +76,13 @@ async def serve(
     ffmpeg: str | bool = True,
     out: TextIO | None = None,
     on_ready: Callable[[Simulator], None] | None = None,
+    single_port: bool = False,
 ) -> None:
     """Serves until cancelled; prints the base URLs (or one JSON line) to ``out`` once ready."""
     stream = out if out is not None else sys.stdout
-    async with Simulator(scenario, host=host, port=port, tls=tls, speed=speed, ffmpeg=ffmpeg) as sim:
+    async with Simulator(
+        scenario, host=host, port=port, tls=tls, speed=speed, ffmpeg=ffmpeg, single_port=single_port
+    ) as sim:
         if json_output:
             info: dict[str, object] = dict(sim.urls.as_dict())
             info["ca"] = str(sim.ca_pem_path) if sim.ca_pem_path else None
@@ -111,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="first of five consecutive ports: web, webcast, ws, signer, media (default: free ports)",
+    )
+    parser.add_argument(
+        "--single-port",
+        action="store_true",
+        help="every host on one port (--port), routed by path: one base URL (--base-url) reaches them all",
     )
     parser.add_argument("--tls", action="store_true", help="serve https/wss with a throwaway CA (needs trustme)")
     parser.add_argument("--speed", type=float, help="run the scenario's script this many times faster")
@@ -153,8 +161,9 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     """The scenario the arguments describe; :class:`WebcastError` (one line) for anything wrong."""
     if args.speed is not None and not (math.isfinite(args.speed) and 0 < args.speed <= MAX_SPEED):
         raise SimulatorError(f"--speed: must be > 0 and <= {MAX_SPEED:g}, got {args.speed!r}")
-    if not 0 <= args.port <= 65535 - len(HOSTS) + 1:
-        raise SimulatorError(f"--port: must be between 0 and {65535 - len(HOSTS) + 1}, got {args.port}")
+    last = 65535 if args.single_port else 65535 - len(HOSTS) + 1
+    if not 0 <= args.port <= last:
+        raise SimulatorError(f"--port: must be between 0 and {last}, got {args.port}")
     scenario = load_scenario(args.scenario)
     if args.replay:
         trace = str(Path(args.replay).resolve())
@@ -225,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 speed=args.speed,
                 json_output=args.json,
                 ffmpeg=not args.no_media,
+                single_port=args.single_port,
             )
             tg.cancel_scope.cancel()
 
