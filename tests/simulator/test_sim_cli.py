@@ -197,6 +197,7 @@ def test_verbose_logs_requests_and_faults_and_control_cli(capsys: pytest.Capture
     assert "GET /api-live/user/room/" in err
     assert "fault pack: 2026-07-15-check-alive-lies on" in err and "fault pack: 2026-07-15-check-alive-lies off" in err
     assert "control: POST /_sim/creators/sim_minimal/restart" in err
+    assert "fault fired: Breakage(name='2026-07-15-check-alive-lies'" in err
 
 
 def run_control(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:

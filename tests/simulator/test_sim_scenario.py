@@ -178,3 +178,11 @@ def test_missing_files_and_unknown_names(tmp_path: Path) -> None:
     path.write_text('[[creators]]\nusername = "a1"\n[replay]\ntrace = "missing.jsonl"\n')
     with pytest.raises(ScenarioError, match=r"s\.toml:4: replay\.trace: no such file"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize("rate", [float("inf"), float("nan"), -1.0, 1e6])
+def test_python_built_scenarios_refuse_unbounded_rates(rate: float) -> None:
+    from tiktok_webcast.simulator import Creator, Scenario, ScenarioError, Script
+
+    with pytest.raises(ScenarioError, match=r"creators\[0\]\.script\.likes: must be >= 0 and <= 10000"):
+        Scenario(creators=(Creator("alice", script=Script(likes=rate)),)).validate()

@@ -7,6 +7,7 @@ periods) are handed out in order by :meth:`FaultBook.timed` for the world's faul
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -15,6 +16,8 @@ from tiktok_webcast.simulator.clock import SimClock
 from tiktok_webcast.simulator.scenario import Breakage, DropSocket, Fault, MalformedFrame, Offline, UnknownMessage
 
 __all__ = ["TIMED_FAULTS", "FaultBook", "TimedFault"]
+
+logger = logging.getLogger("tiktok_webcast.simulator.faults")
 
 F = TypeVar("F")
 TimedFault = DropSocket | MalformedFrame | UnknownMessage | Offline | Breakage
@@ -57,6 +60,7 @@ class FaultBook:
                 if armed.remaining <= 0:
                     self._armed.remove(armed)
             self.fired.append(fault)
+            logger.info("fault fired: %r", fault)
             return fault
         return None
 

@@ -99,7 +99,11 @@ class PushService:
         )
 
         async def run(ws: ServerWebSocket) -> None:
+            logger.info("session %d open: room %d, %s path", record.id, record.room_id, record.path)
             await _Session(self.world, ws, record, checked).run()
+            logger.info(
+                "session %d closed by %s: %s %s", record.id, record.closed_by, record.close_code, record.close_reason
+            )
 
         return Upgrade(run, headers)
 

@@ -292,6 +292,7 @@ class World:
     def apply(self, fault: Fault) -> None:
         """Fires a time-based fault now (the fault timer, or the control API)."""
         self.faults.fired.append(fault)
+        logger.info("fault fired: %r", fault)
         if isinstance(fault, DropSocket):
             for room in self.rooms_named(fault.room):
                 room.deliver(CloseOrder(fault.mode, fault.code, fault.reason))
