@@ -80,3 +80,27 @@ async def test_test_events_go_through_the_same_path(serve: Any) -> None:
     assert streak["rehearsal"] is True and streak["creator"] == "alice"
     assert (streak["event"]["gift"]["name"], streak["event"]["count"], streak["event"]["diamonds"]) == ("Lion", 2, 100)
     assert seen[-1]["event"]["diamonds"] == 100
+
+
+async def test_rehearsal_replays_a_recorded_trace(serve: Any, tmp_path: Any) -> None:
+    from tests.client.conftest import FAST, base_urls
+
+    from tiktok_webcast import ChatEvent, TikTok
+
+    trace = tmp_path / "stream.trace"
+    async with Simulator(scenario()) as sim:
+        async with TikTok(base_urls=base_urls(sim), ws_trace=str(trace), **FAST) as client:
+            async with client.track_user("alice") as live:
+                await sim.wait_until(lambda: any(s.entered and s.closed_at is None for s in sim.sessions))
+                sim.inject("alice", ChatEvent(user=FAN, comment="recorded earlier", msg_id=1001))
+                async for event in live.events:
+                    if isinstance(event, ChatEvent) and event.msg_id == 1001:
+                        break
+    async with serve(None) as server:
+        server.trace = trace
+        async with open_text_socket(server.url + "events?type=ChatEvent") as socket:
+            async with httpx.AsyncClient(base_url=server.http_url) as http:
+                started = await http.post("/api/rehearse", json={"source": "trace"})
+                assert started.status_code == 200
+                got = await socket.json_until(lambda m: m["event"]["comment"] == "recorded earlier", timeout=30)
+    assert got[-1]["rehearsal"] is True and got[-1]["creator"] == "replay"

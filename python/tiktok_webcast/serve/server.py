@@ -284,10 +284,10 @@ class EventServer:
         as rehearsal messages, for ``seconds`` or until :meth:`stop_rehearsal`."""
         if self._tasks is None:
             raise RehearsalError("the server is not running")
-        if self._rehearsal is not None:
-            raise RehearsalError("a rehearsal is already running: stop it first")
         if source == "trace" and self.trace is None:
             raise RehearsalError("no trace to replay: start the server with --rehearse-trace FILE")
+        if self._rehearsal is not None:
+            raise RehearsalError("a rehearsal is already running: stop it first")
         scope = anyio.CancelScope()
         self._rehearsal = scope
         trace = self.trace if source == "trace" else None
