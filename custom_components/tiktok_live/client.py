@@ -12,7 +12,14 @@ from homeassistant.util.ssl import get_default_context
 
 from tiktok_webcast import BaseUrls, TikTok
 
-from .const import CONF_BASE_URL, CONF_SESSION_ID, CONF_SIGNER_API_KEY
+from .const import (
+    CONF_BASE_URL,
+    CONF_SESSION_ID,
+    CONF_SIGNER_API_KEY,
+    CONNECT_TIMEOUT,
+    RECONNECT_BACKOFF_MAX,
+    RECONNECTS,
+)
 
 
 def parse_base_url(value: str | None) -> BaseUrls | None:
@@ -37,4 +44,9 @@ def new_client(hass: HomeAssistant, data: Mapping[str, Any]) -> TikTok:
         ssl_context=get_default_context(),
         # A reconnect replays the last comments; automations must not fire on them again.
         include_history=False,
+        # Give up reconnecting after ~20 s, so the entities turn unavailable soon after the service is lost (the
+        # supervisor then retries every RETRY_MAX seconds at most).
+        max_reconnects=RECONNECTS,
+        backoff_max=RECONNECT_BACKOFF_MAX,
+        connect_timeout=CONNECT_TIMEOUT,
     )

@@ -47,7 +47,7 @@ class TikTokLiveConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        return TikTokLiveOptionsFlow(config_entry)
+        return TikTokLiveOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: dict[str, str] = {}
@@ -79,6 +79,30 @@ class TikTokLiveConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=vol.Schema(CREDENTIALS),
+            errors=errors,
+            description_placeholders={CONF_USERNAME: entry.data[CONF_USERNAME]},
+        )
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """New credentials or a new service URL for a followed creator (Home Assistant 2024.4+ offers this step)."""
+        entry = self.hass.config_entries.async_get_entry(self.context["entry_id"])
+        assert entry is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_SIGNER_API_KEY: "", CONF_SESSION_ID: "", CONF_BASE_URL: "", **user_input}
+            user, errors = await self._check(data)
+            if user is not None and str(user.user_id) != entry.unique_id:
+                errors = {"base": "another_creator"}
+            elif user is not None:
+                return self.async_update_reload_and_abort(entry, data=data, reason="reconfigure_successful")
+        schema = vol.Schema(CREDENTIALS)
+        if self.show_advanced_options or entry.data.get(CONF_BASE_URL):
+            schema = schema.extend({vol.Optional(CONF_BASE_URL): str})
+        # The secrets are never shown again: only the base URL is suggested.
+        suggested = user_input or {CONF_BASE_URL: entry.data.get(CONF_BASE_URL, "")}
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
             description_placeholders={CONF_USERNAME: entry.data[CONF_USERNAME]},
         )

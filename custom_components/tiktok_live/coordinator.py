@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -13,11 +14,26 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
 
 from tiktok_webcast import Live, RoomInfo, TikTok, UserInfo
 
-from .const import EVENT_TIKTOK_LIVE, EVENT_WENT_LIVE, EVENT_WENT_OFFLINE, FIRST_CHECK_TIMEOUT, UPDATE_COOLDOWN, on_bus
+from .const import (
+    DOMAIN,
+    EVENT_TIKTOK_LIVE,
+    EVENT_WENT_LIVE,
+    EVENT_WENT_OFFLINE,
+    FIRST_CHECK_TIMEOUT,
+    STATE_HISTORY,
+    STORE_SAVE_DELAY,
+    UPDATE_COOLDOWN,
+    on_bus,
+    trigger_signal,
+    wanted,
+)
 from .stream import Stream, StreamData
 from .supervisor import Supervisor
 
@@ -28,8 +44,15 @@ EventListener = Callable[[str, dict[str, Any]], None]
 ENTRY_ARG = "config_entry" in inspect.signature(DataUpdateCoordinator.__init__).parameters
 
 
+def store_key(entry_id: str) -> str:
+    """The storage file of an entry's stream counters (.storage/tiktok_live.ENTRY_ID)."""
+    return f"{DOMAIN}.{entry_id}"
+
+
 class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
     """The state of one followed creator, pushed to the entities."""
+
+    update_cooldown: float = UPDATE_COOLDOWN
 
     def __init__(self, hass: HomeAssistant, entry: ConfigEntry, client: Callable[[], TikTok]) -> None:
         extra: dict[str, Any] = {"config_entry": entry} if ENTRY_ARG else {}
@@ -42,18 +65,28 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
         self.stream = Stream()
         self.data = self.stream.data
         self.state = "starting"
+        self.reason = "first_check"
         self.last_error: str | None = None
+        # The connection's recent states (time, state, reason), newest last: for diagnostics.
+        self.history: deque[tuple[str, str, str]] = deque(maxlen=STATE_HISTORY)
         self.live: Live | None = None
+        # Until the first check answers, what it finds is where the integration starts from, not a transition:
+        # a (re)start, reload or reauth while the creator is live fires no went_live.
+        self.observed = False
+        self.store: Store[dict[str, Any]] = Store(hass, 1, store_key(entry.entry_id))
         self._new_client = client
         self._event_listeners: dict[str, list[EventListener]] = {}
         self._task: asyncio.Task[None] | None = None
-        self._debouncer = Debouncer(hass, LOGGER, cooldown=UPDATE_COOLDOWN, immediate=True, function=self._publish)
+        self._debouncer = Debouncer(hass, LOGGER, cooldown=self.update_cooldown, immediate=True, function=self._publish)
 
     async def _async_update_data(self) -> StreamData:
         return self.stream.data  # pushed, never polled
 
     async def async_start(self) -> None:
-        """Starts the background task; waits for its first check, whose failure is raised as a HA error."""
+        """Restores the stream's counters, starts the background task and waits for its first check, whose
+        failure is raised as a HA error."""
+        self.stream = Stream(StreamData.from_stored(await self.store.async_load()))
+        self.data = self.stream.data
         first: asyncio.Future[UserInfo] = self.hass.loop.create_future()
         self._task = self.entry.async_create_background_task(
             self.hass, self._run(first), f"{self.entry.domain} {self.username}"
@@ -67,11 +100,25 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
                 raise ConfigEntryNotReady(f"{self.username}: no answer in {FIRST_CHECK_TIMEOUT:.0f} s") from error
             raise
 
+    @staticmethod
+    async def async_remove_store(hass: HomeAssistant, entry: ConfigEntry) -> None:
+        await Store[dict[str, Any]](hass, 1, store_key(entry.entry_id)).async_remove()
+
     async def async_stop(self) -> None:
         self._debouncer.async_cancel()
         if self._task is not None and not self._task.done():
             self._task.cancel()
             await asyncio.wait([self._task])
+        if self.observed:  # a reload must find the counters as they are now
+            await self.store.async_save(self.stream.data.as_stored())
+
+    @callback
+    def set_state(self, state: str, reason: str) -> None:
+        """The connection's state and why (keys, translated as the live sensor's attributes); kept in
+        :attr:`history` when they change."""
+        if (state, reason) != (self.state, self.reason):
+            self.state, self.reason = state, reason
+            self.history.append((dt_util.utcnow().isoformat(), state, reason))
 
     async def _run(self, first: asyncio.Future[UserInfo]) -> None:
         async with self._new_client() as client:
@@ -80,29 +127,35 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
     @callback
     def went_live(self, room: RoomInfo | UserInfo) -> None:
         was_live = self.stream.data.live
-        if self.stream.begin(room):
-            LOGGER.info("%s: a new stream started (room %s)", self.username, room.room_id)
+        new = self.stream.begin(room)
+        if new:
+            LOGGER.info("%s: stream in room %s (counters from 0)", self.username, room.room_id)
         self._publish()
-        if not was_live:
+        if self.observed and (new or not was_live):
             self._announce(EVENT_WENT_LIVE, {"title": room.title, "room_id": str(room.room_id)})
 
     @callback
     def went_offline(self) -> None:
         if self.stream.data.live:
-            for kind, data in self.stream.end():
-                self._announce(kind, data)
-            self._announce(EVENT_WENT_OFFLINE, {"room_id": str(self.stream.data.room_id)})
+            notes = self.stream.end()
+            if self.observed:
+                for kind, data in notes:
+                    self._announce(kind, data)
+                self._announce(EVENT_WENT_OFFLINE, {"room_id": str(self.stream.data.room_id)})
         self._publish()
 
     @callback
     def user_seen(self, user: UserInfo) -> None:
+        """The result of a check; the first one after setup is the starting point, announcing nothing."""
         if user.follower_count:
             self.stream.data.followers = user.follower_count
         if user.is_live:
+            self.set_state("live", "profile_live")
             self.went_live(user)
         else:
-            self.state = "offline"
+            self.set_state("offline", "profile_offline")
             self.went_offline()
+        self.observed = True
 
     @callback
     def handle_event(self, event: object) -> None:
@@ -111,9 +164,11 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
         self._debouncer.async_schedule_call()
 
     @callback
-    def failed(self, error: Exception) -> None:
-        self.state = "error"
+    def failed(self, error: Exception, reason: str) -> None:
+        """The service could not be reached or refused (``reason``, a key of the ``reason`` attribute's states):
+        the entities are unavailable until it answers again."""
         self.last_error = f"{type(error).__name__}: {error}"
+        self.set_state("error", reason)
         self.async_set_update_error(error)
 
     @callback
@@ -124,11 +179,18 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
     @callback
     def _publish(self) -> None:
         self.async_set_updated_data(self.stream.data)
+        if self.observed:
+            self.store.async_delay_save(self.stream.data.as_stored, STORE_SAVE_DELAY)
 
     @callback
     def _announce(self, kind: str, data: dict[str, Any]) -> None:
+        """Hands an event to the event entities, the device triggers and (see :func:`on_bus`) the event bus."""
         for listener in list(self._event_listeners.get(kind, ())):
             listener(kind, data)
-        if on_bus(self.entry.options, kind, data):
-            event = {"device_id": self.device_id, "creator": self.username, "type": kind, **data}
+        options = self.entry.options
+        if not wanted(options, kind, data):
+            return
+        event = {"device_id": self.device_id, "creator": self.username, "type": kind, **data}
+        async_dispatcher_send(self.hass, trigger_signal(self.device_id), event)
+        if on_bus(options, kind, data):
             self.hass.bus.async_fire(EVENT_TIKTOK_LIVE, event)

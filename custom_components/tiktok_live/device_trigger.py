@@ -1,5 +1,6 @@
 """Device triggers: went live, went offline, a gift (optionally worth N+ diamonds, or a given gift), a new follower,
-a share, a subscription, a chat message. They listen to the ``tiktok_live_event`` bus event."""
+a share, a subscription, a chat message. They listen to the coordinator's dispatcher signal, which carries every
+event the options let through (the event bus carries fewer: the recorder writes it to the database)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEM
 from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_TYPE
 from homeassistant.core import CALLBACK_TYPE, Event, HassJob, HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 
@@ -23,6 +25,7 @@ from .const import (
     EVENT_TIKTOK_LIVE,
     EVENT_WENT_LIVE,
     EVENT_WENT_OFFLINE,
+    trigger_signal,
 )
 
 CONF_MIN_DIAMONDS = "min_diamonds"
@@ -63,9 +66,8 @@ async def async_attach_trigger(
     job = HassJob(action, f"{DOMAIN} {kind} trigger {trigger_info}")
 
     @callback
-    def _handle(event: Event) -> None:
-        data = event.data
-        if data.get("device_id") != device_id or data.get("type") != kind:
+    def _handle(data: dict[str, Any]) -> None:
+        if data.get("type") != kind:
             return
         if kind == EVENT_GIFT and (
             data["diamonds"] < min_diamonds or (gift_name and data["gift_name"].casefold() != gift_name)
@@ -73,10 +75,12 @@ async def async_attach_trigger(
             return
         trigger = {CONF_PLATFORM: "device", CONF_DOMAIN: DOMAIN, CONF_DEVICE_ID: device_id, CONF_TYPE: kind}
         description = f"TikTok LIVE {kind}"
+        # Shaped as the bus event it used to be, so templates read trigger.event.data.<field>.
+        event = Event(EVENT_TIKTOK_LIVE, data)
         hass.async_run_hass_job(
             job,
             {"trigger": {**trigger_info["trigger_data"], **trigger, "event": event, "description": description}},
             event.context,
         )
 
-    return hass.bus.async_listen(EVENT_TIKTOK_LIVE, _handle)
+    return async_dispatcher_connect(hass, trigger_signal(device_id), _handle)

@@ -3,7 +3,7 @@ signing service that rejects the API key and for a rate limit that does not go a
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -66,3 +66,10 @@ def rate_limited(hass: HomeAssistant, entry: ConfigEntry, count: int) -> None:
 def clear(hass: HomeAssistant, entry: ConfigEntry, *kinds: str) -> None:
     for kind in kinds or (ISSUE_SIGNER_REJECTED, ISSUE_RATE_LIMITED):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry, kind))
+
+
+@callback
+def abort_reauth(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Ends a reauth prompt whose cause went away (the key works again)."""
+    for flow in entry.async_get_active_flows(hass, {SOURCE_REAUTH}):
+        hass.config_entries.flow.async_abort(flow["flow_id"])

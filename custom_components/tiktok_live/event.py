@@ -7,10 +7,11 @@ from typing import Any
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .const import DOMAIN, EVENT_CHAT, EVENT_FOLLOW, EVENT_GIFT, EVENT_JOIN, EVENT_SHARE, EVENT_SUBSCRIBE
-from .coordinator import TikTokLiveCoordinator
+from .const import EVENT_CHAT, EVENT_FOLLOW, EVENT_GIFT, EVENT_JOIN, EVENT_SHARE, EVENT_SUBSCRIBE
+from .coordinator import LOGGER, TikTokLiveCoordinator
 from .entity import TikTokLiveEntity
 
 EVENTS = (
@@ -25,23 +26,44 @@ EVENTS = (
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddEntitiesCallback) -> None:
-    coordinator = hass.data[DOMAIN][entry.entry_id]
-    async_add_entities(TikTokEvent(coordinator, description) for description in EVENTS)
+    async_add_entities(TikTokEvent(entry.runtime_data, description) for description in EVENTS)
 
 
 class TikTokEvent(TikTokLiveEntity, EventEntity):
     """Fires with the event's data as attributes: ``sender``, ``gift_name``, ``count``, ``diamonds``, ``image``
     for gifts; ``user``, ``nickname`` (and ``comment``, ``months``) for the others."""
 
+    platform_domain = "event"
+    # Who sent what differs on every event: recording it would add a row of attributes per gift or follow (a busy
+    # stream sends thousands an hour). The event bus and the triggers still carry them.
+    _unrecorded_attributes = frozenset({"sender", "sender_nickname", "image", "user", "nickname", "comment"})
+
     def __init__(self, coordinator: TikTokLiveCoordinator, description: EventEntityDescription) -> None:
         super().__init__(coordinator, description.key)
         self.entity_description = description
+        self._latest: tuple[str, dict[str, Any]] | None = None
 
     async def async_added_to_hass(self) -> None:
         await super().async_added_to_hass()
+        # At most one state per cooldown (the latest event): a busy stream sends hundreds of gifts a second,
+        # and each state is a database row. Device triggers get every event.
+        writer = Debouncer(
+            self.hass, LOGGER, cooldown=self.coordinator.update_cooldown, immediate=True, function=self._write
+        )
+        self._writer = writer
+        self.async_on_remove(writer.async_cancel)
         self.async_on_remove(self.coordinator.async_add_event_listener(self.entity_description.key, self._fired))
 
     @callback
     def _fired(self, kind: str, data: dict[str, Any]) -> None:
+        self._latest = (kind, data)
+        self._writer.async_schedule_call()
+
+    @callback
+    def _write(self) -> None:
+        if self._latest is None:
+            return
+        kind, data = self._latest
+        self._latest = None
         self._trigger_event(kind, data)
         self.async_write_ha_state()

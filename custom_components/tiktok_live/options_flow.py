@@ -1,15 +1,17 @@
-"""Options: which high-volume events go on the bus, the minimum gift value for triggers, the check interval."""
+"""Options: whether events go on the bus, which high-volume ones reach triggers, the minimum gift value for
+triggers, the check interval."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import voluptuous as vol
-from homeassistant.config_entries import ConfigEntry, OptionsFlow
+from homeassistant.config_entries import OptionsFlow
 
 from .const import (
     CONF_EXPOSE_CHAT,
     CONF_EXPOSE_JOINS,
+    CONF_FIRE_EVENTS,
     CONF_MIN_GIFT_DIAMONDS,
     CONF_OFFLINE_INTERVAL,
     DEFAULT_MIN_GIFT_DIAMONDS,
@@ -24,14 +26,14 @@ except ImportError:  # pragma: no cover - 2024.3
 
 
 class TikTokLiveOptionsFlow(OptionsFlow):
-    def __init__(self, entry: ConfigEntry) -> None:
-        self._entry = entry
+    """The entry is looked up from the flow's handler (its entry id), which every supported version sets."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         if user_input is not None:
             return self.async_create_entry(title="", data=user_input)
         schema = vol.Schema(
             {
+                vol.Required(CONF_FIRE_EVENTS, default=False): bool,
                 vol.Required(CONF_EXPOSE_CHAT, default=False): bool,
                 vol.Required(CONF_EXPOSE_JOINS, default=False): bool,
                 vol.Required(CONF_MIN_GIFT_DIAMONDS, default=DEFAULT_MIN_GIFT_DIAMONDS): vol.All(
@@ -42,5 +44,7 @@ class TikTokLiveOptionsFlow(OptionsFlow):
                 ),
             }
         )
-        schema = self.add_suggested_values_to_schema(schema, self._entry.options)
+        entry = self.hass.config_entries.async_get_entry(self.handler)
+        assert entry is not None
+        schema = self.add_suggested_values_to_schema(schema, entry.options)
         return self.async_show_form(step_id="init", data_schema=schema)

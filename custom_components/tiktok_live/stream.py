@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,12 +41,30 @@ class StreamData:
     new_followers: int = 0
     followers: int | None = None
 
+    def as_stored(self) -> dict[str, Any]:
+        """What is kept across reloads and restarts (JSON)."""
+        stored = asdict(self)
+        stored["started"] = self.started.isoformat() if self.started else None
+        return stored
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any] | None) -> StreamData:
+        """The data :meth:`as_stored` kept; a fresh one when there is none or it does not fit (an older format)."""
+        if not stored:
+            return cls()
+        try:
+            data = cls(**stored)
+            data.started = datetime.fromisoformat(stored["started"]) if stored.get("started") else None
+        except (TypeError, ValueError):
+            return cls()
+        return data
+
 
 class Stream:
     """Applies events to :class:`StreamData`; gift streaks are counted once, when they finish."""
 
-    def __init__(self) -> None:
-        self.data = StreamData()
+    def __init__(self, data: StreamData | None = None) -> None:
+        self.data = data or StreamData()
         self._streaks = GiftStreakTracker()
 
     def begin(self, room: RoomInfo | UserInfo) -> bool:

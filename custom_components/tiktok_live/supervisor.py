@@ -27,6 +27,8 @@ from .const import (
     ISSUE_SIGNER_REJECTED,
     MAX_BACKOFF,
     RATE_LIMIT_ISSUE_AFTER,
+    RETRY_FIRST,
+    RETRY_MAX,
 )
 
 if TYPE_CHECKING:
@@ -85,19 +87,21 @@ class Supervisor:
             entry.async_start_reauth(hass)
         else:
             errors.clear(hass, entry, ISSUE_SIGNER_REJECTED)
+            errors.abort_reauth(hass, entry)  # the key works again: nothing left to re-authenticate
 
     async def _watch(self) -> None:
         coordinator = self.coordinator
         try:
             async with self.client.track_user(coordinator.username) as live:
-                coordinator.live, coordinator.state = live, "watching"
+                coordinator.live = live
+                coordinator.set_state("watching", "connected")
                 if live.info is not None:
                     coordinator.went_live(live.info)
                 async for event in live.events:
                     coordinator.handle_event(event)
         finally:
             coordinator.live = None
-        coordinator.state = "offline"
+        coordinator.set_state("offline", "stream_ended")
         coordinator.went_offline()
 
     def _recovered(self) -> None:
@@ -109,20 +113,30 @@ class Supervisor:
         """Logs and reports ``error``; returns the seconds to wait before the next check."""
         coordinator, hass, entry = self.coordinator, self.coordinator.hass, self.entry
         if isinstance(error, UserOfflineError):
+            coordinator.set_state("offline", "room_closed")
             coordinator.went_offline()  # went offline between the check and the connect
             return self.interval
         self.failures += 1
-        backoff = min(self.interval * 2 ** min(self.failures - 1, 8), MAX_BACKOFF.total_seconds())
+        # An unreachable service is retried often enough to be back within RETRY_MAX of its return; a refusal
+        # (rate limit, blocked, rejected key) backs off much further, since retrying soon only prolongs it.
+        refused = isinstance(error, SignerAuthError | SignerRateLimitError | BlockedError | AgeRestrictedError)
+        ceiling = MAX_BACKOFF.total_seconds() if refused else RETRY_MAX
+        backoff = min(RETRY_FIRST * 2 ** min(self.failures - 1, 10), ceiling)
         coordinator.logger.warning("%s: %s; next check in %.0f s", coordinator.username, error, backoff)
+        reason = "refused" if refused else "unreachable"
         if isinstance(error, SignerAuthError):
+            reason = "key_rejected"
             errors.signer_rejected(hass, entry)
             entry.async_start_reauth(hass)
-        elif isinstance(error, AgeRestrictedError) and entry.data.get(CONF_SESSION_ID):
-            entry.async_start_reauth(hass)  # the session id no longer counts as logged in
+        elif isinstance(error, AgeRestrictedError):
+            reason = "age_restricted"
+            if entry.data.get(CONF_SESSION_ID):
+                entry.async_start_reauth(hass)  # the session id no longer counts as logged in
         elif isinstance(error, SignerRateLimitError) or (isinstance(error, BlockedError) and error.status == 429):
+            reason = "rate_limited"
             self.rate_limited += 1
             if self.rate_limited >= RATE_LIMIT_ISSUE_AFTER:
                 errors.rate_limited(hass, entry, self.rate_limited)
             backoff = max(backoff, getattr(error, "retry_after", 0.0))
-        coordinator.failed(error)
+        coordinator.failed(error, reason)
         return backoff

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import socket
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +29,7 @@ from custom_components.tiktok_live.const import (  # noqa: E402 - after the path
     CONF_OFFLINE_INTERVAL,
     DOMAIN,
 )
-
-StartSimulator = Callable[..., Awaitable[Simulator]]
+from custom_components.tiktok_live.coordinator import TikTokLiveCoordinator  # noqa: E402
 
 
 def creator(username: str = "alice", **kwargs: Any) -> Creator:
@@ -37,6 +38,25 @@ def creator(username: str = "alice", **kwargs: Any) -> Creator:
     kwargs.setdefault("nickname", username.capitalize())
     kwargs.setdefault("title", f"{username}'s test stream")
     return Creator(username, **kwargs)
+
+
+def free_ports(count: int = 5) -> int:
+    """The first of ``count`` consecutive free loopback ports (for a simulator that is stopped and started again)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = int(probe.getsockname()[1])
+        if first + count > 65535:
+            continue
+        try:
+            with contextlib.ExitStack() as stack:
+                for port in range(first, first + count):
+                    taken = stack.enter_context(socket.socket())
+                    taken.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError("no free loopback ports")
 
 
 def scenario(*creators: Creator, **kwargs: Any) -> Scenario:
@@ -49,22 +69,41 @@ def base_url(sim: Simulator) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _integration(enable_custom_integrations: None, socket_enabled: None) -> None:
-    """Every test loads custom integrations and may open loopback sockets (pytest-socket allows only 127.0.0.1)."""
+def _integration(enable_custom_integrations: None, socket_enabled: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test loads custom integrations and may open loopback sockets (pytest-socket allows only 127.0.0.1).
+    Entities are written every 0.1 s rather than every 10 s (the recorder's budget), so scripted streams that
+    last seconds show each step; test_recorder_budget checks the real cooldown."""
+    monkeypatch.setattr(TikTokLiveCoordinator, "update_cooldown", 0.1)
 
 
-@pytest.fixture
-async def start_simulator() -> AsyncIterator[StartSimulator]:
-    """Starts simulators in the test's event loop (Home Assistant's); all stop when the test ends.
+class Simulators:
+    """Starts simulators in the test's event loop (Home Assistant's); :meth:`stop` ends one (the service is gone),
+    and all stop when the test ends.
 
     Each runs in a task of its own: its task group must be entered and left by one task, and pytest-asyncio runs a
     fixture's setup and teardown in different ones."""
-    stop = asyncio.Event()
-    tasks: list[asyncio.Task[None]] = []
 
-    async def serve(scene: Scenario, started: asyncio.Future[Simulator]) -> None:
+    def __init__(self) -> None:
+        self.running: dict[int, tuple[asyncio.Event, asyncio.Task[None]]] = {}
+
+    async def __call__(self, scene: Scenario | None = None, port: int = 0) -> Simulator:
+        """``port``: the first of five consecutive ports (0: free ones); a restarted service uses its old ones."""
+        stop = asyncio.Event()
+        started: asyncio.Future[Simulator] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(self._serve(scene or scenario(), port, stop, started))
+        simulator = await started
+        self.running[id(simulator)] = (stop, task)
+        return simulator
+
+    async def stop(self, simulator: Simulator) -> None:
+        stop, task = self.running.pop(id(simulator))
+        stop.set()
+        await task
+
+    @staticmethod
+    async def _serve(scene: Scenario, port: int, stop: asyncio.Event, started: asyncio.Future[Simulator]) -> None:
         try:
-            async with Simulator(scene, ffmpeg=False) as simulator:
+            async with Simulator(scene, ffmpeg=False, port=port) as simulator:
                 started.set_result(simulator)
                 await stop.wait()
         except BaseException as error:
@@ -72,18 +111,21 @@ async def start_simulator() -> AsyncIterator[StartSimulator]:
                 started.set_exception(error)
             raise
 
-    async def start(scene: Scenario | None = None) -> Simulator:
-        started: asyncio.Future[Simulator] = asyncio.get_running_loop().create_future()
-        tasks.append(asyncio.create_task(serve(scene or scenario(), started)))
-        return await started
 
-    yield start
-    stop.set()
-    await asyncio.gather(*tasks)
+StartSimulator = Simulators
 
 
 @pytest.fixture
-async def sim(start_simulator: StartSimulator) -> Simulator:
+async def start_simulator() -> AsyncIterator[Simulators]:
+    simulators = Simulators()
+    yield simulators
+    for stop, _ in simulators.running.values():
+        stop.set()
+    await asyncio.gather(*(task for _, task in simulators.running.values()))
+
+
+@pytest.fixture
+async def sim(start_simulator: Simulators) -> Simulator:
     """The default scenario: alice, live, with a silent room."""
     return await start_simulator()
 

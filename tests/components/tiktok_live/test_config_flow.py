@@ -6,6 +6,7 @@ from custom_components.tiktok_live.const import (
     CONF_BASE_URL,
     CONF_EXPOSE_CHAT,
     CONF_EXPOSE_JOINS,
+    CONF_FIRE_EVENTS,
     CONF_MIN_GIFT_DIAMONDS,
     CONF_OFFLINE_INTERVAL,
     CONF_SESSION_ID,
@@ -146,10 +147,34 @@ async def test_options(hass: HomeAssistant, sim: Simulator) -> None:
     assert result["type"] == FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options == {
+        CONF_FIRE_EVENTS: False,  # the default, filled in
         CONF_EXPOSE_CHAT: True,
         CONF_EXPOSE_JOINS: False,
         CONF_MIN_GIFT_DIAMONDS: 100,
         CONF_OFFLINE_INTERVAL: 30,
     }
     assert entry.state is ConfigEntryState.LOADED  # reloaded with the new options
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_reconfigure_changes_credentials_and_keeps_the_creator(
+    hass: HomeAssistant, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(scenario(signer=SIGNER))
+    other = await start_simulator(scenario(seed=99))  # alice there has another user id
+    entry = await add_entry(hass, sim, data={CONF_SIGNER_API_KEY: GOOD_KEY})
+    flow = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": "reconfigure", "entry_id": entry.entry_id, "show_advanced_options": True},
+    )
+    assert flow["type"] == FlowResultType.FORM and flow["step_id"] == "reconfigure"
+    result = await _submit(hass, flow, signer_api_key="wrong", base_url=base_url(sim))
+    assert result["errors"] == {CONF_SIGNER_API_KEY: "invalid_api_key"}
+    result = await _submit(hass, result, base_url=base_url(other))  # a service where alice is someone else
+    assert result["errors"] == {"base": "another_creator"}
+    result = await _submit(hass, result, signer_api_key=GOOD_KEY, base_url=base_url(sim))
+    assert result["type"] == FlowResultType.ABORT and result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_SIGNER_API_KEY] == GOOD_KEY
+    assert entry.state is ConfigEntryState.LOADED
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -85,7 +85,7 @@ async def test_diagnostics_redact_secrets(hass: HomeAssistant, start_simulator: 
     sim = await start_simulator(scenario(signer=signer))
     entry = await add_entry(hass, sim, data={CONF_SIGNER_API_KEY: GOOD_KEY, CONF_SESSION_ID: SESSION})
     await wait_for(lambda: hass.states.get("binary_sensor.alice_live").state == "on", what="alice live")
-    coordinator = hass.data[DOMAIN][entry.entry_id]
+    coordinator = entry.runtime_data
     await wait_for(lambda: coordinator.live is not None and coordinator.live.state.value == "connected")
     data = await async_get_config_entry_diagnostics(hass, entry)
     text = json_dumps(data)  # what the diagnostics download serializes
