@@ -3,8 +3,15 @@ frames carry the same events, and acks are checked against the recorded frames."
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import anyio
 import httpx
@@ -14,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tiktok_webcast import protocol
 from tiktok_webcast.events import GiftEvent, UserEvent
-from tiktok_webcast.simulator import Replay, Scenario, Simulator, TimedEvent
+from tiktok_webcast.simulator import Replay, Scenario, Simulator, SimulatorUrls, TimedEvent
 from tiktok_webcast.trace import TraceWriter, read_trace
 
 pytestmark = pytest.mark.anyio
@@ -138,22 +145,36 @@ async def test_replay_room_ends_after_the_recording(tmp_path: Path) -> None:
             assert all(a.expected for a in record.acks)  # the acks the recording asked for, read from headers
 
 
+@contextmanager
+def simulator_process(scenario_path: Path) -> Iterator[SimulatorUrls]:
+    """A simulator in its own process: one that spins without a checkpoint must not starve the test's loop too."""
+    command = [sys.executable, "-m", "tiktok_webcast.simulator", "--scenario", str(scenario_path), "--json"]
+    process = subprocess.Popen([*command, "--no-media"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        urls = json.loads(process.stdout.readline())
+        yield SimulatorUrls(**{key: urls[key] for key in ("web", "webcast", "ws", "signer", "media")})
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
 async def test_looping_replay_does_not_starve_the_server_after_its_client_leaves(tmp_path: Path) -> None:
-    path = tmp_path / "burst.jsonl"
-    burst_trace(path)
-    replay = Replay(trace=str(path), username="old_show", loop=True)
-    with anyio.fail_after(20):
-        async with Simulator(Scenario(name="r", replay=replay)) as sim:
-            async with session(sim, sim.room_id("old_show")) as client:
-                await client.next_msg()
-                record = sim.sessions[-1]
-                client.ws.transport.abort()  # the client vanishes while the replay is sending a burst
-                await sim.wait_until(lambda: not record.open)
-            async with httpx.AsyncClient() as http:
-                for _ in range(20):  # the HTTP side keeps answering: the replay task stopped with its session
-                    answer = await http.get(sim.urls.web + "/api-live/user/room/", params={"uniqueId": "old_show"})
-                    assert answer.status_code == 200
-            assert sim.is_live("old_show")  # a looping replay never ends by itself
+    burst_trace(tmp_path / "one.jsonl", frames=1)
+    toml = tmp_path / "loop.toml"
+    toml.write_text('name = "r"\n[replay]\ntrace = "one.jsonl"\nusername = "old_show"\nloop = true\n')
+    with simulator_process(toml) as urls, anyio.fail_after(20):
+        sim = cast(Simulator, SimpleNamespace(urls=urls))  # what the session helper reads
+        async with session(sim, 7300000000000000077) as client:
+            await client.next_msg()
+        async with httpx.AsyncClient(timeout=5) as http:
+            for _ in range(5):  # the server keeps answering: the replay stopped with its client
+                answer = await http.get(urls.web + "/api-live/user/room/", params={"uniqueId": "old_show"})
+                assert answer.json()["data"]["user"]["status"] == 2  # a looping replay never ends by itself
 
 
 async def test_looping_replay_of_frames_it_never_sends_does_not_spin(tmp_path: Path) -> None:
