@@ -43,6 +43,7 @@ class Supervisor:
         self.entry = coordinator.entry
         self.failures = 0
         self.rate_limited = 0
+        self.signer_rejected = False
 
     @property
     def interval(self) -> float:
@@ -54,7 +55,9 @@ class Supervisor:
             delay = self.interval
             try:
                 user = await self.client.get_user_info(coordinator.username)
-                if not self.first.done() or user.is_live:
+                # The key is checked at setup, before each watch, and on every check while it stands rejected, so
+                # the repair and the reauth prompt go away by themselves once it works again.
+                if not self.first.done() or user.is_live or self.signer_rejected:
                     await self._check_signer()
                 if not self.first.done():
                     self.first.set_result(user)
@@ -83,9 +86,11 @@ class Supervisor:
         except SignerAuthError:
             if not self.first.done():
                 raise
+            self.signer_rejected = True
             errors.signer_rejected(hass, entry)
             entry.async_start_reauth(hass)
         else:
+            self.signer_rejected = False
             errors.clear(hass, entry, ISSUE_SIGNER_REJECTED)
             errors.abort_reauth(hass, entry)  # the key works again: nothing left to re-authenticate
 
@@ -126,6 +131,7 @@ class Supervisor:
         reason = "refused" if refused else "unreachable"
         if isinstance(error, SignerAuthError):
             reason = "key_rejected"
+            self.signer_rejected = True
             errors.signer_rejected(hass, entry)
             entry.async_start_reauth(hass)
         elif isinstance(error, AgeRestrictedError):

@@ -22,7 +22,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from tiktok_webcast.simulator import Simulator
 from tiktok_webcast.simulator.scenario import ApiKey, SignerConfig, SignerFault
 
-from .conftest import StartSimulator, add_entry, base_url, scenario, user_id
+from .conftest import StartSimulator, add_entry, base_url, creator, scenario, user_id
 
 GOOD_KEY = "good-key-123"
 SIGNER = SignerConfig(keys=(ApiKey(GOOD_KEY),), anonymous=False)
@@ -178,3 +178,23 @@ async def test_reconfigure_changes_credentials_and_keeps_the_creator(
     assert entry.data[CONF_SIGNER_API_KEY] == GOOD_KEY
     assert entry.state is ConfigEntryState.LOADED
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_entity_ids_come_from_the_username_names_from_the_nickname(
+    hass: HomeAssistant, start_simulator: StartSimulator
+) -> None:
+    sim = await start_simulator(
+        scenario(creator("mika_fan", nickname="🌸みか🌸"), creator("flower", nickname="🌸🌸"), creator("bob"))
+    )
+    for username in ("mika_fan", "flower"):
+        result = await _submit(hass, await _start(hass), username=username, base_url=base_url(sim))
+        assert result["type"] == FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    mika = hass.states.get("sensor.mika_fan_viewers")
+    assert mika is not None and mika.attributes["friendly_name"] == "🌸みか🌸 Viewers"
+    assert mika.attributes["unit_of_measurement"] == "viewers"
+    flower = hass.states.get("binary_sensor.flower_live")
+    assert flower is not None and flower.attributes["friendly_name"] == "🌸🌸 Live"
+    assert hass.states.get("sensor.viewers") is None and hass.states.get("sensor.mika_viewers") is None
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        assert await hass.config_entries.async_unload(entry.entry_id)

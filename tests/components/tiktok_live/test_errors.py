@@ -11,7 +11,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.json import json_dumps
 
 from tiktok_webcast.simulator import Simulator
-from tiktok_webcast.simulator.scenario import ApiKey, HttpError, ServerConfig, SignerConfig, SignerFault
+from tiktok_webcast.simulator.scenario import ApiKey, HttpError, Script, ServerConfig, SignerConfig, SignerFault
 
 from .conftest import StartSimulator, add_entry, creator, scenario, wait_for
 
@@ -97,4 +97,25 @@ async def test_diagnostics_redact_secrets(hass: HomeAssistant, start_simulator: 
     assert data["connection"]["state"] == "watching"
     assert data["connection"]["live"]["state"] == "connected"
     assert data["stream"]["live"] is True
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_signer_repair_and_reauth_prompt_go_away_when_the_key_works_again(
+    hass: HomeAssistant, start_simulator: StartSimulator
+) -> None:
+    # The key works at setup, is rejected for a while once alice goes live, then works again; the stream ends
+    # after a few seconds, and the checks that follow find the key good.
+    signer = SignerConfig(keys=(ApiKey(GOOD_KEY),), anonymous=False)
+    faults = (SignerFault(status=401, count=2, at=1.0),)
+    script = Script(end_after=3.0)
+    sim = await start_simulator(scenario(creator(start_after=2.0, script=script), signer=signer, faults=faults))
+    entry = await add_entry(hass, sim, data={CONF_SIGNER_API_KEY: GOOD_KEY})
+    issues = ir.async_get(hass)
+    issue_id = f"signer_key_rejected_{entry.entry_id}"
+    await wait_for(lambda: issues.async_get_issue(DOMAIN, issue_id) is not None, what="the repair")
+    await hass.async_block_till_done()
+    assert len(_reauth_flows(hass)) == 1
+    await wait_for(lambda: issues.async_get_issue(DOMAIN, issue_id) is None, seconds=30, what="the repair gone")
+    await hass.async_block_till_done()
+    assert _reauth_flows(hass) == []
     assert await hass.config_entries.async_unload(entry.entry_id)
