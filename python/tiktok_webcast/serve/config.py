@@ -32,6 +32,8 @@ class Webhook:
     queue: int = 1000
     attempts: int = 5
     timeout: float = 10.0
+    backoff: float = 0.5
+    """Seconds before the first retry; doubled for each next one (at most 30 s)."""
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):

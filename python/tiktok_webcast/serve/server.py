@@ -38,7 +38,7 @@ from tiktok_webcast.serve.jsonlog import write_log
 from tiktok_webcast.serve.message import Message
 from tiktok_webcast.serve.rehearsal import RehearsalError, rehearse
 from tiktok_webcast.serve.testevents import make_test_event
-from tiktok_webcast.serve.webhooks import deliver_webhook
+from tiktok_webcast.serve.webhooks import WebhookStats, deliver_webhook
 
 __all__ = ["EventServer", "ServerMetrics"]
 
@@ -93,6 +93,7 @@ class EventServer:
             name: CreatorFeed(name, self.hub.publish, streak_expiry=self.config.streak_expiry) for name in self.creators
         }
         self.trace = Path(trace) if trace is not None else None
+        self.webhook_stats = [WebhookStats(webhook.url) for webhook in self.config.webhooks]
         self._client = client
         self._owns_client = client is None
         self._rehearsal_options = rehearsal_client_options or {}
@@ -124,8 +125,8 @@ class EventServer:
             self._tasks.start_soon(self._tick)
             if self.config.log_path:
                 self._tasks.start_soon(write_log, self.hub, Path(self.config.log_path))
-            for webhook in self.config.webhooks:
-                self._tasks.start_soon(deliver_webhook, self.hub, webhook)
+            for webhook, stats in zip(self.config.webhooks, self.webhook_stats, strict=True):
+                self._tasks.start_soon(deliver_webhook, self.hub, webhook, stats)
         except BaseException:
             sock.close()
             await stack.aclose()
@@ -243,6 +244,7 @@ class EventServer:
                 for s in subscribers
             ],
             "published": self.hub.published,
+            "webhooks": [stats.as_json() for stats in self.webhook_stats],
             "sent": self.metrics.sent,
         }
 

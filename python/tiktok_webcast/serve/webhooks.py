@@ -18,6 +18,7 @@ import hmac
 import logging
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import anyio
 import httpx
@@ -25,12 +26,11 @@ import httpx
 from tiktok_webcast.serve.config import Webhook
 from tiktok_webcast.serve.hub import Filter, Hub
 
-__all__ = ["RETRY_STATUSES", "deliver_webhook", "sign"]
+__all__ = ["RETRY_STATUSES", "WebhookStats", "deliver_webhook", "sign"]
 
 logger = logging.getLogger("tiktok_webcast.serve.webhooks")
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-BACKOFF_BASE = 0.5
 BACKOFF_MAX = 30.0
 
 
@@ -41,38 +41,43 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 class WebhookStats:
-    def __init__(self) -> None:
+    """What one webhook did: messages delivered, given up on, retried, and dropped while the endpoint lagged."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.endpoint = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path}"  # no credentials or query
         self.delivered = 0
         self.failed = 0
         self.retries = 0
+        self.dropped = 0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "endpoint": self.endpoint,
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "retries": self.retries,
+            "dropped": self.dropped,
+        }
 
 
-async def deliver_webhook(
-    hub: Hub,
-    webhook: Webhook,
-    *,
-    stats: WebhookStats | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-    backoff_base: float = BACKOFF_BASE,
-) -> None:
+async def deliver_webhook(hub: Hub, webhook: Webhook, stats: WebhookStats) -> None:
     """Runs until cancelled."""
-    stats = stats or WebhookStats()
     wants = Filter.parse(webhook.creators, webhook.types)
     timeout = httpx.Timeout(webhook.timeout)
-    async with httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False) as client:
-        with hub.subscribe(wants, webhook.queue, f"webhook {webhook.url}") as subscriber:
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        with hub.subscribe(wants, webhook.queue, f"webhook {stats.endpoint}") as subscriber:
             while True:
                 for message in await subscriber.take():
+                    stats.dropped = subscriber.dropped
                     body = message.json_text().encode()
-                    if await _post(client, webhook, body, stats, backoff_base):
+                    if await _post(client, webhook, body, stats):
                         stats.delivered += 1
                     else:
                         stats.failed += 1
 
 
-async def _post(
-    client: httpx.AsyncClient, webhook: Webhook, body: bytes, stats: WebhookStats, backoff_base: float
-) -> bool:
+async def _post(client: httpx.AsyncClient, webhook: Webhook, body: bytes, stats: WebhookStats) -> bool:
     delivery = uuid.uuid4().hex
     for attempt in range(1, webhook.attempts + 1):
         timestamp = int(time.time())
@@ -90,12 +95,12 @@ async def _post(
             if response.is_success:
                 return True
             if response.status_code not in RETRY_STATUSES:
-                logger.warning("webhook %s answered %d: not retried", webhook.url, response.status_code)
+                logger.warning("webhook %s answered %d: not retried", stats.endpoint, response.status_code)
                 return False
             problem = f"HTTP {response.status_code}"
         if attempt == webhook.attempts:
-            logger.warning("webhook %s failed %d times (last: %s); message dropped", webhook.url, attempt, problem)
+            logger.warning("webhook %s failed %d times (last: %s); message dropped", stats.endpoint, attempt, problem)
             return False
         stats.retries += 1
-        await anyio.sleep(min(BACKOFF_MAX, backoff_base * 2 ** (attempt - 1)))
+        await anyio.sleep(min(BACKOFF_MAX, webhook.backoff * 2 ** (attempt - 1)))
     return False
