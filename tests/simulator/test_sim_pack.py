@@ -291,3 +291,15 @@ def test_toml_names_an_unknown_breakage() -> None:
     text = '[[creators]]\nusername = "alice"\n\n[[faults]]\nkind = "breakage"\nname = "2025-13-01-nope"\n'
     with pytest.raises(ScenarioError, match=r"^t.toml:6: faults\[0\].name: no fault-pack entry '2025-13-01-nope'"):
         parse_scenario(text, source="t.toml")
+
+
+async def test_python_api_switches_on_and_off() -> None:
+    async with Simulator(two_creators()) as sim:
+        sim.breakage("2026-05-27-user-not-found", room="alice")
+        assert sim.breakages() == {"2026-05-27-user-not-found": "alice"}
+        assert sim.fix("2026-05-27-user-not-found") is True and sim.fix("2026-05-27-user-not-found") is False
+        with pytest.raises(KeyError):
+            sim.breakage("2026-05-27-user-not-found", room="nobody")
+        with pytest.raises(ScenarioError, match="no fault-pack entry 'nope'"):
+            sim.breakage("nope")
+        assert sim.breakages() == {}

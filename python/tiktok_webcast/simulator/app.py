@@ -11,7 +11,8 @@
 
 It runs on whichever anyio backend is running (trio or asyncio). Besides serving, it exposes what it saw
 (:attr:`sessions`, :meth:`acks`, :meth:`heartbeats`) and lets a test steer it (:meth:`inject`, :meth:`end_stream`,
-:meth:`go_offline`, :meth:`drop_sockets`, :meth:`add_fault`...).
+:meth:`go_offline`, :meth:`restart_stream`, :meth:`drop_sockets`, :meth:`add_fault`, the dated fault pack with
+:meth:`breakage` / :meth:`fix`...), also over HTTP on a running simulator (``/_sim/``, see :mod:`.control`).
 """
 
 from __future__ import annotations
@@ -342,7 +343,10 @@ class Simulator:
         self._need().add_fault(fault)
 
     def breakage(self, name: str, *, room: str = "", code: int = 4556) -> None:
-        """Turns a fault-pack switch on, or fires a fault-pack action (names: ``simulator.pack.BREAKAGES``)."""
+        """Turns a fault-pack switch on, or fires a fault-pack action (names: ``simulator.pack.BREAKAGES``);
+        ``room`` limits it to one creator (KeyError if there is none by that name)."""
+        if room and self._need().creator(room) is None:
+            raise KeyError(room)
         self.add_fault(parse_fault({"kind": "breakage", "name": name, "room": room, "code": code}))
 
     def breakages(self) -> dict[str, str]:
