@@ -20,11 +20,7 @@ from tiktok_webcast.events import ChatEvent, ControlEvent, RoomEvent, User
 from tiktok_webcast.simulator import SCRIPT_PRESETS, Breakage, Creator, ScenarioError, Simulator, parse_scenario
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+websocket_test = pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the `websockets` client needs asyncio
 
 
 def two_creators() -> Any:
@@ -49,6 +45,7 @@ async def refusal(sim: Simulator, url: str) -> InvalidStatus:
     return info.value
 
 
+@websocket_test
 async def test_version_code_required() -> None:
     with anyio.fail_after(15):
         async with Simulator(two_creators()) as sim:
@@ -62,6 +59,7 @@ async def test_version_code_required() -> None:
                 assert (await client.next_msg()).payload_type == "msg"
 
 
+@websocket_test
 @pytest.mark.parametrize(
     ("name", "status"), [("2024-05-23-device-blocked", 200), ("2024-05-23-device-blocked-415", 415)]
 )
@@ -79,6 +77,7 @@ async def test_device_blocked_until_switched_off(name: str, status: int) -> None
                 assert (await client.next_msg()).payload_type == "msg"
 
 
+@websocket_test
 async def test_illegal_app_id() -> None:
     with anyio.fail_after(15):
         async with Simulator(two_creators()) as sim:
@@ -141,6 +140,7 @@ async def test_waf_interstitial() -> None:
             assert "ttwid" in home.cookies  # the guest cookie still comes from the home page
 
 
+@websocket_test
 async def test_signer_fallback_stub() -> None:
     with anyio.fail_after(15):
         async with Simulator(two_creators()) as sim, httpx.AsyncClient() as client:
@@ -196,6 +196,7 @@ async def test_signer_429_header_flavours(flavour: str, present: set[str]) -> No
                 assert abs(int(answer.headers["x-ratelimit-reset"]) - (time.time() + 30)) < 5
 
 
+@websocket_test
 async def test_close_with_error_code_mid_stream() -> None:
     with anyio.fail_after(15):
         async with Simulator(two_creators()) as sim, session(sim, sim.room_id("alice")) as client:
@@ -207,6 +208,7 @@ async def test_close_with_error_code_mid_stream() -> None:
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4556
 
 
+@websocket_test
 async def test_silent_socket_stays_open_and_sends_nothing() -> None:
     with anyio.fail_after(15):
         async with Simulator(two_creators()) as sim:
@@ -228,6 +230,7 @@ async def test_silent_socket_stays_open_and_sends_nothing() -> None:
                 assert (await fresh.next_msg()).payload_type == "msg"
 
 
+@websocket_test
 async def test_stream_ends_while_disconnected() -> None:
     with anyio.fail_after(15):
         async with Simulator(two_creators()) as sim, httpx.AsyncClient() as http:

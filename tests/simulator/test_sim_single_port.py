@@ -13,11 +13,7 @@ from tiktok_webcast.simulator import Simulator
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the `websockets` client needs asyncio
 async def test_every_host_answers_on_one_port() -> None:
     with anyio.fail_after(20):
         async with Simulator(scenario(chatty()), single_port=True, ffmpeg=False) as sim:
