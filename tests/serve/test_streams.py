@@ -155,3 +155,25 @@ async def test_filters_by_creator_and_type(serve: Any) -> None:
     assert all(m["creator"] == "bob" for m in got_bob)
     assert {m["event"] for m in got_alice} == {"chat"} and all(m["creator"] == "alice" for m in got_alice)
     assert "hello bob" not in str(got_alice)
+
+
+async def test_batched_stream_and_changing_the_filter(serve: Any) -> None:
+    async with Simulator(scenario()) as sim, serve(sim, "alice") as server:
+        async with open_text_socket(server.url + "events?batch=1&type=ChatEvent") as socket:
+            await wait_following(server, sim)
+            sim.inject("alice", *(ChatEvent(user=User(id=i), comment=f"c{i}", msg_id=4000 + i) for i in range(5)))
+            batches = await socket.json_until(
+                lambda batch: isinstance(batch, list) and any(m["event"]["msg_id"] == "4004" for m in batch)
+            )
+            await socket.send_text(json.dumps({"action": "filter", "type": "UserEvent"}))
+            await socket.json_until(lambda m: isinstance(m, dict) and m.get("type") == "filter")
+            sim.inject(
+                "alice",
+                ChatEvent(user=User(id=9), comment="filtered out", msg_id=4100),
+                UserEvent(event=UserEventType.SHARE, user=User(id=9, username="sharer"), msg_id=4101),
+            )
+            after = await socket.json_until(lambda batch: isinstance(batch, list))
+    assert all(isinstance(batch, list) for batch in batches)
+    chats = [m["event"]["comment"] for batch in batches for m in batch if 4000 <= int(m["event"]["msg_id"]) < 5000]
+    assert chats == [f"c{i}" for i in range(5)]
+    assert [(m["type"], m["event"]["user"]["username"]) for m in after[-1]] == [("UserEvent", "sharer")]

@@ -80,11 +80,13 @@ class CreatorFeed:
         self._stats_changed = False
         self.status: dict[str, Any] = {"state": "starting"}
         self.room: dict[str, Any] | None = None
+        self.events_handled = 0
 
     def _message(self, kind: str, body: dict[str, Any]) -> Message:
         return Message.of_server(kind, self.creator, body, rehearsal=self.rehearsal)
 
     def handle(self, event: object) -> None:
+        self.events_handled += 1
         self._publish(Message.of_event(self.creator, event, rehearsal=self.rehearsal))
         stats = self.stats
         if isinstance(event, GiftEvent):

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import anyio
 
 from tiktok_webcast.serve.message import Message
-from tiktok_webcast.serve.tikfinity import event_names
 
 __all__ = ["DEFAULT_QUEUE", "Filter", "Hub", "Subscriber"]
 
@@ -39,7 +38,7 @@ class Filter:
             return False
         if self.types is None or message.type in self.types:
             return True
-        return any(name in self.types for name in event_names(message))
+        return any(name in self.types for name in message.tikfinity_names)
 
 
 def _names(value: str | None, *, lower: bool) -> frozenset[str] | None:
@@ -86,29 +85,49 @@ class Subscriber:
 
 
 class Hub:
+    """Subscribers grouped by filter: each message is matched once per distinct filter, not once per subscriber
+    (fifty overlays are usually a handful of filters)."""
+
     def __init__(self) -> None:
-        self._subscribers: set[Subscriber] = set()
+        self._groups: dict[Filter, set[Subscriber]] = {}
         self.published = 0
 
     def publish(self, message: Message) -> None:
         self.published += 1
-        for subscriber in self._subscribers:
-            if subscriber.wants.matches(message):
-                subscriber.offer(message)
+        for wants, group in self._groups.items():
+            if wants.matches(message):
+                for subscriber in group:
+                    subscriber.offer(message)
 
     def publish_all(self, messages: Iterable[Message]) -> None:
         for message in messages:
             self.publish(message)
 
+    def _add(self, subscriber: Subscriber) -> None:
+        self._groups.setdefault(subscriber.wants, set()).add(subscriber)
+
+    def _remove(self, subscriber: Subscriber) -> None:
+        group = self._groups.get(subscriber.wants)
+        if group is not None:
+            group.discard(subscriber)
+            if not group:
+                del self._groups[subscriber.wants]
+
+    def refilter(self, subscriber: Subscriber, wants: Filter) -> None:
+        """Changes what ``subscriber`` gets from the next message on."""
+        self._remove(subscriber)
+        subscriber.wants = wants
+        self._add(subscriber)
+
     @contextmanager
     def subscribe(self, wants: Filter, capacity: int = DEFAULT_QUEUE, name: str = "") -> Iterator[Subscriber]:
         subscriber = Subscriber(wants, capacity, name)
-        self._subscribers.add(subscriber)
+        self._add(subscriber)
         try:
             yield subscriber
         finally:
-            self._subscribers.discard(subscriber)
+            self._remove(subscriber)
 
     @property
     def subscribers(self) -> tuple[Subscriber, ...]:
-        return tuple(self._subscribers)
+        return tuple(s for group in self._groups.values() for s in group)

@@ -35,6 +35,16 @@ class Message:
     _body: dict[str, Any] | None = None
     _json: str | None = None
     _tikfinity: list[str] | None = None
+    _names: tuple[str, ...] | None = None
+
+    @property
+    def tikfinity_names(self) -> tuple[str, ...]:
+        """The TikFinity event names this message goes out as (computed once; every subscriber's filter asks)."""
+        if self._names is None:
+            from tiktok_webcast.serve.tikfinity import event_names
+
+            self._names = event_names(self)
+        return self._names
 
     @classmethod
     def of_event(cls, creator: str, event: object, *, rehearsal: bool = False) -> Message:

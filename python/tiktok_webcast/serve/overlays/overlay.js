@@ -62,6 +62,7 @@ const Overlay = (() => {
   function connect(types, handle) {
     const query = new URLSearchParams();
     query.set("type", types.join(","));
+    query.set("batch", "1");  // one websocket message per batch of events: a JSON array
     if (params.get("creator")) query.set("creator", params.get("creator"));
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const url = scheme + "//" + location.host + withToken("/events?" + query.toString());
@@ -70,10 +71,12 @@ const Overlay = (() => {
       const socket = new WebSocket(url);
       socket.onopen = () => { delay = 500; setConnection("connected"); };
       socket.onmessage = (frame) => {
-        let message;
-        try { message = JSON.parse(frame.data); } catch (error) { return; }
-        if (message.type === "Stats") stats.set(message.creator, message.event);
-        handle(message);
+        let messages;
+        try { messages = JSON.parse(frame.data); } catch (error) { return; }
+        for (const message of Array.isArray(messages) ? messages : [messages]) {
+          if (message.type === "Stats") stats.set(message.creator, message.event);
+          handle(message);
+        }
       };
       socket.onclose = () => {
         setConnection("reconnecting");
