@@ -1,6 +1,7 @@
 """Smoke test of an INSTALLED tiktok-webcast, run by scripts/check-packaging in a fresh virtualenv.
 
     VENV/bin/python -I smoke.py VERSION [--no-watch]
+    VENV/bin/python -I smoke.py VERSION --core
 
 It is copied out of the source tree and run from an empty directory, so ``import tiktok_webcast`` can only find
 the installed package. It checks that the package and its compiled core import from site-packages, that a gzipped
@@ -8,6 +9,10 @@ push frame round-trips through the engine, that the typing files and the simulat
 that ``tiktok-webcast --version`` prints VERSION, and that ``tiktok-webcast watch --json`` prints events from the
 bundled simulator (trio, httpx, the websocket and the decoder, all as installed; ``--no-watch`` leaves that out,
 for Windows, where the check cannot read a pipe with a timeout). Any failure exits non-zero.
+
+``--core`` checks the install without extras instead: the library and its core import, a frame round-trips, and
+neither importing it nor installing it brought trio, h11 or wsproto (h11 only as what httpx's httpcore requires);
+the command is there and, asked for the demo, names the extra to install instead of failing with a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -138,13 +144,60 @@ def check_watch_demo() -> None:
     print(f"smoke: tiktok-webcast watch --json printed {len(events)} events: {', '.join(names)}")
 
 
+APPLICATION_ONLY = ("trio", "h11", "wsproto")
+
+
+def requirement_names(distribution: str) -> set[str]:
+    """The distributions ``distribution`` requires unconditionally (no extras, no environment markers)."""
+    names = set()
+    for requirement in importlib.metadata.requires(distribution) or []:
+        if ";" not in requirement:
+            names.add(re.split(r"[\s<>=!~\[(]", requirement, maxsplit=1)[0].lower())
+    return names
+
+
+def check_core_footprint() -> None:
+    """The core install: the library works, and nothing of the applications' came with it."""
+    import tiktok_webcast
+    from tiktok_webcast import TikTok, protocol  # noqa: F401  (importing is the check)
+
+    imported = sorted(name for name in APPLICATION_ONLY if name in sys.modules)
+    check(not imported, f"importing tiktok_webcast imported {imported}")
+    ours = requirement_names("tiktok-webcast")
+    check({"anyio", "httpx"} <= ours, f"the core requires {sorted(ours)}, without anyio and httpx")
+    check(not ours & set(APPLICATION_ONLY), f"the core requires {sorted(ours & set(APPLICATION_ONLY))}")
+    for name in APPLICATION_ONLY:
+        try:
+            importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        needed_by = [d for d in ("httpcore", "anyio", "httpx") if name in requirement_names(d)]
+        check(needed_by, f"{name} is installed, and none of httpx's dependencies requires it")
+        print(f"smoke: {name} is installed only because {needed_by[0]} requires it")
+    env = {k: v for k, v in os.environ.items() if k not in ("TIKTOK_WEBCAST_URLS", "HTTPS_PROXY", "ALL_PROXY")}
+    result = subprocess.run(
+        [cli_script(), "watch", "--color", "never"], capture_output=True, text=True, timeout=60, check=False, env=env
+    )
+    check("Traceback" not in result.stderr, f"tiktok-webcast watch without extras: {result.stderr}")
+    check(result.returncode == 1, f"tiktok-webcast watch without extras exited {result.returncode}")
+    check("pip install 'tiktok-webcast[simulator]'" in result.stderr, f"no hint for the extra: {result.stderr}")
+    print(f"smoke: the core imports {tiktok_webcast.__name__} without {', '.join(APPLICATION_ONLY)}")
+
+
 def main() -> None:
     args = sys.argv[1:]
     watch = "--no-watch" not in args
-    args = [arg for arg in args if arg != "--no-watch"]
+    core = "--core" in args
+    args = [arg for arg in args if arg not in ("--no-watch", "--core")]
     if len(args) != 1:
-        raise SystemExit(f"usage: {sys.argv[0]} VERSION [--no-watch]")
+        raise SystemExit(f"usage: {sys.argv[0]} VERSION [--no-watch | --core]")
     check(not Path("python/tiktok_webcast").exists(), f"run me outside the source tree, not in {Path.cwd()}")
+    if core:
+        check_installed_location()
+        check_round_trip()
+        check_core_footprint()
+        print("smoke: core ok")
+        return
     package = check_installed_location()
     check_version(args[0])
     check_round_trip()
