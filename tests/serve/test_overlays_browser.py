@@ -183,3 +183,29 @@ async def test_rehearsal_plays_the_simulator_demo_into_the_overlays(serve: Any) 
                 no_trace = await http.post("/api/rehearse", content=json.dumps({"source": "trace"}))
     assert lines
     assert no_trace.status_code == 409 and "no trace" in no_trace.json()["error"]
+
+
+async def test_dashboard_lists_the_overlays_and_sends_test_events(serve: Any) -> None:
+    async with serve(None, "alice") as server:
+        with chromium(1000, 800) as driver:
+            await run(lambda: driver.get(server.http_url + "/"))
+            links = await until(
+                driver,
+                "const a = [...document.querySelectorAll('#overlays a')].map((l) => l.href); return a.length && a",
+            )
+            await run(lambda: driver.find_element("xpath", "//button[text()='test follow']").click())
+            status = await until(
+                driver,
+                "const s = document.getElementById('status').textContent;"
+                "return s.includes('\"published\"') && JSON.parse(s).published > 0 && JSON.parse(s)",
+            )
+    assert [link.split("/overlays/")[1].split(".")[0] for link in links] == [
+        "alerts",
+        "chat",
+        "goal",
+        "gifters",
+        "likes",
+        "viewers",
+    ]
+    assert all(link.startswith(server.http_url) and "controls=1" in link for link in links)
+    assert "alice" in status["creators"]
