@@ -10,7 +10,8 @@ log = logging.getLogger("tiktok_webcast.bounds")
 
 
 def clamp_seconds(value: float, *, lower: float, upper: float, what: str, default: float | None = None) -> float:
-    """``value`` clamped to ``[lower, upper]``. NaN becomes ``default`` (or ``lower`` without one); +inf becomes ``upper``.
+    """``value`` clamped to ``[lower, upper]``. NaN becomes ``default`` (or ``lower`` without one); +inf becomes
+    ``upper``.
 
     ``what`` names the timing in the log line, e.g. ``"Retry-After from the signer"``.
     """

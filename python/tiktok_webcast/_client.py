@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,8 +15,9 @@ import httpx
 
 from tiktok_webcast._api import TikTokApi, normalize_username
 from tiktok_webcast._download import DownloadResult, Recording, download_stream, record_stream
-from tiktok_webcast._http import USER_AGENT, CookieJar, HttpSession
+from tiktok_webcast._http import DEFAULT_MAX_BODY_SIZE, USER_AGENT, CookieJar, HttpSession
 from tiktok_webcast._live import Live
+from tiktok_webcast._proxy import ProxySettings, ProxyTransport
 from tiktok_webcast._signer import Signer
 from tiktok_webcast._ttwid import TtwidProvider
 from tiktok_webcast._urls import BaseUrls
@@ -38,6 +38,7 @@ class Options:
     signer_api_key: str | None = field(default=None, repr=False)
     signer_limits_validation: bool = True
     session_id: str | None = field(default=None, repr=False)
+    share_session_with_signer: bool = False
     tt_target_idc: str | None = None
     ttwid: str | None = field(default=None, repr=False)
     proxy: str | None = field(default=None, repr=False)
@@ -54,21 +55,8 @@ class Options:
     stale_timeout: float = 60.0
     connect_timeout: float = 20.0
     event_buffer: int = 1000
+    max_response_size: int = DEFAULT_MAX_BODY_SIZE
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
-
-    def websocket_proxy(self) -> str | None:
-        """``proxy``, else ``ALL_PROXY`` (the seed's rule: that variable proxies only the websocket)."""
-        return self.proxy or os.environ.get("ALL_PROXY") or os.environ.get("all_proxy") or None  # noqa: SIM112
-
-
-def _env_http_proxies(verify: ssl.SSLContext | bool) -> dict[str, httpx.AsyncBaseTransport] | None:
-    """``HTTP_PROXY``/``HTTPS_PROXY`` for HTTP requests (not ``ALL_PROXY``: the seed keeps that for the websocket)."""
-    mounts: dict[str, httpx.AsyncBaseTransport] = {}
-    for scheme in ("http", "https"):
-        url = os.environ.get(f"{scheme.upper()}_PROXY") or os.environ.get(f"{scheme}_proxy")
-        if url:
-            mounts[f"{scheme}://"] = httpx.AsyncHTTPTransport(proxy=url, verify=verify)
-    return mounts or None
 
 
 class TikTok:
@@ -88,7 +76,11 @@ class TikTok:
     - ``signer_limits_validation``: ask the signer for its limits and pace requests to them; when False, at most
       5 signing requests a minute.
     - ``session_id``, ``tt_target_idc``: a logged-in TikTok session, for 18+ rooms.
-    - ``proxy``: for HTTP and the websocket; ``HTTPS_PROXY`` also works for HTTP, ``ALL_PROXY`` for the websocket.
+    - ``share_session_with_signer``: also send the session to the signing service (off by default: the signer
+      would hold your account's cookie; TikTokLive and TikTok-Live-Connector gate this the same way).
+    - ``proxy``: for HTTP and the websocket; ``HTTPS_PROXY`` does the same, ``ALL_PROXY`` covers the websocket
+      only, ``NO_PROXY`` lists hosts reached directly (docs/connecting.md).
+    - ``max_response_size``: the largest HTTP body accepted, counted after decompression (8 MiB).
     - ``base_urls``: where the services are (``BaseUrls``); default ``TIKTOK_WEBCAST_URLS`` or the real hosts.
     - ``connect_mode``: ``"auto"`` (with failover), ``"signer_free"``, ``"signed"`` or ``"polling"``.
     - ``experimental_events``: also deliver ``UnknownEvent``s (they are always counted in ``live.stats``).
@@ -120,18 +112,21 @@ class TikTok:
         self.user_agent = user_agent
         self._own_client = http_client is None
         verify: ssl.SSLContext | bool = self.options.ssl_context or True
+        self.proxies = ProxySettings.resolve(self.options.proxy)
         self._http_client = http_client or httpx.AsyncClient(
-            transport=transport,
-            proxy=self.options.proxy,
-            mounts=None if self.options.proxy or transport else _env_http_proxies(verify),
+            transport=transport or ProxyTransport(self.proxies, verify=verify),
             verify=verify,
-            # httpx would also take ALL_PROXY from the environment; that one is the websocket's alone.
+            # Proxies come from self.proxies (httpx would also take ALL_PROXY, which is the websocket's alone).
             trust_env=False,
             timeout=10.0,
         )
         self.jar = CookieJar(self._session_cookies())
         self.http = HttpSession(
-            self._http_client, user_agent=user_agent, jar=self.jar, log_requests=self.options.log_requests
+            self._http_client,
+            user_agent=user_agent,
+            jar=self.jar,
+            log_requests=self.options.log_requests,
+            max_body_size=self.options.max_response_size,
         )
         self.api = TikTokApi(self.http, self.urls, logged_in=self.options.session_id is not None)
         self.ttwid = TtwidProvider(self.http, self.urls, cached=self.options.ttwid)
@@ -140,6 +135,7 @@ class TikTok:
             self.urls.signer,
             self.options.signer_api_key,
             validate_limits=self.options.signer_limits_validation,
+            share_session=self.options.share_session_with_signer,
         )
         self.trace: TraceWriter | None = None
         # Built once: creating a context loads the CA store, a blocking call an event loop should not repeat.

@@ -1,22 +1,43 @@
 """The one place HTTP requests to TikTok and the signer are made: browser-like headers and query parameters
-(webcast.md §2.2), our own cookie jar, request logging without secrets, and transport failures translated into
-:class:`TikTokHTTPError`."""
+(webcast.md §2.2), our own cookie jar, request logging without secrets, bounded answers (a size limit counted after
+decompression and an overall deadline per request), and transport failures translated into typed errors."""
 
 from __future__ import annotations
 
 import json
 import logging
 import secrets
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
 import anyio
 import httpx
 
-from tiktok_webcast._redact import redact
-from tiktok_webcast.exceptions import BlockedError, TikTokHTTPError
+from tiktok_webcast._redact import install_log_redaction, redact, redact_url, register_secret
+from tiktok_webcast.exceptions import (
+    BlockedError,
+    InvalidArgumentError,
+    NetworkError,
+    ResponseTooLargeError,
+    TikTokHTTPError,
+)
 
 log = logging.getLogger("tiktok_webcast.http")
+
+MAX_REDIRECTS = 10
+# Headers describing the wire form of a body that BodyReader has already decoded.
+_DECODED_AWAY = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters: a 100 kB username must not become a 100 kB error message."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _invalid(where: str, error: Exception) -> InvalidArgumentError:
+    return InvalidArgumentError(f"cannot make a request to {_short(where)}: {_short(redact(str(error)))}")
+
 
 USER_AGENT = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36"
@@ -61,12 +82,15 @@ class CookieJar:
     """TikTok cookies kept apart from the HTTP client (which may be shared, as Home Assistant's is)."""
 
     def __init__(self, initial: Mapping[str, str] | None = None) -> None:
-        self._cookies: dict[str, str] = dict(initial or {})
+        self._cookies: dict[str, str] = {}
+        for name, value in (initial or {}).items():
+            self.set(name, value)
 
     def get(self, name: str) -> str | None:
         return self._cookies.get(name)
 
     def set(self, name: str, value: str) -> None:
+        register_secret(value)
         self._cookies[name] = value
 
     def discard(self, name: str) -> None:
@@ -77,7 +101,7 @@ class CookieJar:
         for part in header.split(";"):
             name, sep, value = part.strip().partition("=")
             if sep and name:
-                self._cookies[name] = value
+                self.set(name, value)
 
     def header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self._cookies.items())
@@ -90,22 +114,98 @@ class CookieJar:
 # rooms tracked at once) make each scheduling pass slow enough to time them out.
 MAX_CONCURRENT_REQUESTS = 32
 
+DEFAULT_MAX_BODY_SIZE = 8 * 1024 * 1024
+"""The largest body accepted, after decompression. TikTok's biggest answers (a live page, the gift list) are a few
+hundred kB to ~2 MB; a gzip bomb of 1 MB that would inflate to 1 GB stops here."""
+
+DEFAULT_DEADLINE = 10.0
+"""Seconds a whole request may take, from connecting to the last body byte (a per-read timeout alone lets a body
+trickle in forever)."""
+
+READ_CHUNK = 65536
+
+
+class BodyReader:
+    """Decodes ``gzip``/``deflate`` bodies chunk by chunk, never inflating more than ``limit`` + 1 bytes, so the
+    memory a body takes is bounded by the limit whatever its compression ratio."""
+
+    def __init__(self, encoding: str, limit: int, where: str, status: int) -> None:
+        self._limit = limit
+        self._where = where
+        self._status = status
+        self._parts: list[bytes] = []
+        self._size = 0
+        encoding = encoding.strip().lower()
+        self._inflater: Any = None
+        if encoding == "gzip":
+            self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS)
+        elif encoding not in ("", "identity"):
+            raise TikTokHTTPError(
+                f"{where} answered with the unsupported Content-Encoding {encoding!r}", status=status, url=where
+            )
+
+    def feed(self, chunk: bytes) -> None:
+        if self._inflater is None:
+            self._keep(chunk)
+            return
+        data = chunk
+        while data:
+            try:
+                out = self._inflater.decompress(data, self._limit - self._size + 1)
+            except zlib.error as error:
+                raise TikTokHTTPError(
+                    f"{self._where} answered a corrupt compressed body ({error})", status=self._status, url=self._where
+                ) from None
+            self._keep(out)
+            data = self._inflater.unconsumed_tail
+
+    def finish(self) -> bytes:
+        if self._inflater is not None:
+            self._keep(self._inflater.flush())
+        return b"".join(self._parts)
+
+    def _keep(self, data: bytes) -> None:
+        self._size += len(data)
+        if self._size > self._limit:
+            raise ResponseTooLargeError(
+                f"{self._where} answered a body over {self._limit} bytes (after decompression)",
+                limit=self._limit,
+                status=self._status,
+                url=self._where,
+            )
+        if data:
+            self._parts.append(data)
+
 
 class HttpSession:
-    """Requests with TikTok's headers and cookies; errors become :class:`TikTokHTTPError`."""
+    """Requests with TikTok's headers and cookies; errors become typed :class:`TikTokHTTPError` subclasses."""
 
-    def __init__(self, client: httpx.AsyncClient, *, user_agent: str, jar: CookieJar, log_requests: bool) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        user_agent: str,
+        jar: CookieJar,
+        log_requests: bool,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+    ) -> None:
         self._limiter: anyio.CapacityLimiter | None = None
         self.client = client
         self.user_agent = user_agent
         self.jar = jar
         self.log_requests = log_requests
+        self.max_body_size = max_body_size
+        install_log_redaction()
 
     def headers(self, *, cookies: bool = True, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         headers = {
             "User-Agent": self.user_agent,
             "Accept": "text/html,application/json,application/protobuf",
             "Accept-Language": "en-US,en;q=0.9",
+            # Only what BodyReader decodes within its bound.
+            "Accept-Encoding": "gzip, deflate",
             "Referer": "https://www.tiktok.com/",
             "Origin": "https://www.tiktok.com",
             "Sec-Fetch-Site": "same-site",
@@ -128,35 +228,79 @@ class HttpSession:
         content: bytes | str | None = None,
         cookies: bool = True,
         follow_redirects: bool = True,
-        timeout: float = 10.0,  # noqa: ASYNC109 - passed to httpx, which applies it per request
+        timeout: float = DEFAULT_DEADLINE,  # noqa: ASYNC109 - the whole request's deadline, applied below
+        max_body_size: int | None = None,
     ) -> httpx.Response:
+        """One request, its body read in full: at most ``max_body_size`` bytes after decompression
+        (:class:`ResponseTooLargeError`), done within ``timeout`` seconds from start to last byte
+        (:class:`NetworkError`). Redirects are followed by hand, each within the same deadline."""
+        where = redact_url(url)
+        limit = self.max_body_size if max_body_size is None else max_body_size
         try:
-            if self._limiter is None:
-                # Made on first use: anyio 4.1 cannot make one outside a running event loop.
-                self._limiter = anyio.CapacityLimiter(MAX_CONCURRENT_REQUESTS)
+            request = self.client.build_request(
+                method, url, params=params, headers=self.headers(cookies=cookies, extra=headers), content=content
+            )
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, UnicodeError) as error:
+            raise _invalid(where, error) from None
+        if self._limiter is None:
+            # Made on first use: anyio 4.1 cannot make one outside a running event loop.
+            self._limiter = anyio.CapacityLimiter(MAX_CONCURRENT_REQUESTS)
+        try:
             async with self._limiter:
-                response = await self.client.request(
-                    method,
-                    url,
-                    params=params,
-                    headers=self.headers(cookies=cookies, extra=headers),
-                    content=content,
-                    follow_redirects=follow_redirects,
-                    timeout=timeout,
-                )
+                with anyio.fail_after(timeout):
+                    response = await self._send(request, limit, follow_redirects)
+        except httpx.InvalidURL as error:
+            raise _invalid(where, error) from None
+        except TimeoutError:
+            raise NetworkError(f"{method} {where} did not complete within {timeout:g} s", url=where) from None
         except httpx.HTTPError as error:
-            raise TikTokHTTPError(
-                f"{method} {redact(url)} failed: {type(error).__name__}: {error}", url=redact(url)
-            ) from error
+            detail = redact(str(error)) or type(error).__name__
+            kind = NetworkError if isinstance(error, httpx.TransportError) else TikTokHTTPError
+            raise kind(f"{method} {where} failed: {type(error).__name__}: {detail}", url=where) from error
         if self.log_requests:
             log.info(
                 "%s %s -> %d (%d bytes)",
                 method,
-                redact(str(response.url)),
+                redact_url(str(response.url)),
                 response.status_code,
                 len(response.content),
             )
         return response
+
+    async def _send(self, request: httpx.Request, limit: int, follow_redirects: bool) -> httpx.Response:
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self.client.send(request, stream=True, follow_redirects=False)
+            try:
+                body = await self._read(response, limit)
+            finally:
+                await response.aclose()
+            if not (follow_redirects and response.is_redirect and response.next_request is not None):
+                headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DECODED_AWAY]
+                return httpx.Response(
+                    response.status_code,
+                    headers=headers,
+                    content=body,
+                    request=response.request,
+                    extensions={"http_version": response.extensions.get("http_version", b"HTTP/1.1")},
+                )
+            request = response.next_request
+        raise TikTokHTTPError(f"{redact_url(str(request.url))}: more than {MAX_REDIRECTS} redirects")
+
+    async def _read(self, response: httpx.Response, limit: int) -> bytes:
+        where = redact_url(str(response.url))
+        declared = response.headers.get("content-length", "")
+        encoding = response.headers.get("content-encoding", "")
+        if declared.isdigit() and not encoding and int(declared) > limit:
+            raise ResponseTooLargeError(
+                f"{where} announced a body of {declared} bytes, over the limit of {limit}",
+                limit=limit,
+                status=response.status_code,
+                url=where,
+            )
+        reader = BodyReader(encoding, limit, where, response.status_code)
+        async for chunk in response.aiter_raw(READ_CHUNK):
+            reader.feed(chunk)
+        return reader.finish()
 
     async def get_json(self, url: str, params: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
         """GETs JSON; 403/429, an empty body or a non-JSON body mean TikTok is refusing us (webcast.md §11)."""

@@ -417,7 +417,7 @@ class Live:
             url,
             self._ws_headers(cookie),
             ssl_context=self._client.ssl_context,
-            proxy=options.websocket_proxy(),
+            proxy=self._client.proxies.for_websocket(url),
             timeout=options.connect_timeout,
         )
 

@@ -1,31 +1,214 @@
-"""Keeping secrets out of logs, traces, reprs and diagnostics."""
+"""Keeping secrets out of logs, traces, reprs, exception messages and diagnostics: the one list of secret names and
+the one set of redaction functions. Applications (the CLI, the simulator, Home Assistant's diagnostics) import these
+rather than keeping lists of their own.
+
+Public for applications: :data:`REDACTED`, :data:`SECRET_NAMES`, :data:`SECRET_HEADERS`, :func:`redact`,
+:func:`redact_url`, :func:`redact_headers`, :func:`redact_mapping`, :func:`register_secret` and
+:func:`install_log_redaction`.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-SECRET_QUERY_KEYS = (
-    "apiKey",
-    "api_key",
-    "session_id",
-    "sessionid",
-    "jwtKey",
-    "msToken",
-    "X-Bogus",
-    "X-Gnarly",
+REDACTED = "<redacted>"
+"""What a secret is replaced by, everywhere."""
+
+SECRET_NAMES = frozenset(
+    {
+        # API keys of signing services
+        "apikey",
+        "api_key",
+        "jwtkey",
+        "x-api-key",
+        "x-jwt-key",
+        # a logged-in TikTok session
+        "sessionid",
+        "session_id",
+        "sessionid_ss",
+        "sid_tt",
+        "sid_guard",
+        "uid_tt",
+        "tt-target-idc",
+        "tt_target_idc",
+        # guest identity and request signatures
+        "ttwid",
+        "mstoken",
+        "x-bogus",
+        "x-gnarly",
+        "_signature",
+        "tt_csrf_token",
+        "tt_chain_token",
+        "odin_tt",
+        # generic credentials
+        "password",
+        "signer_api_key",
+    }
 )
-SECRET_COOKIES = ("sessionid", "sessionid_ss", "sid_tt", "sid_guard", "ttwid", "msToken", "tt_csrf_token")
-SECRET_HEADERS = ("cookie", "set-cookie", "x-api-key", "x-jwt-key", "x-cookie-header", "x-set-tt-cookie")
+"""Names (lower case) whose values are secrets, as query parameters, cookies or mapping keys."""
 
-_QUERY = re.compile(r"(?i)([?&](?:" + "|".join(map(re.escape, SECRET_QUERY_KEYS)) + r")=)[^&#\s]*")
-_COOKIE = re.compile(r"(?i)\b(" + "|".join(map(re.escape, SECRET_COOKIES)) + r")=[^;,\s]*")
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "cookie",
+        "proxy-authorization",
+        "set-cookie",
+        "x-api-key",
+        "x-cookie-header",
+        "x-jwt-key",
+        "x-oauth-token",
+        "x-set-tt-cookie",
+    }
+)
+"""Headers (lower case) whose whole value is secret."""
+
+_NAMES = "|".join(sorted(map(re.escape, SECRET_NAMES), key=len, reverse=True))
+_HEADERS = "|".join(sorted(map(re.escape, SECRET_HEADERS), key=len, reverse=True))
+# name=value in a query string or a Cookie header; the value stops at a separator or a quote of a repr.
+_PAIR = re.compile(r"(?i)(?<![\w-])(" + _NAMES + r")=(?!" + re.escape(REDACTED) + r")[^&;,\s'\"\]\)>]*")
+# "Header: value" lines, and (b'Header', b'value') pairs as httpcore logs them.
+_HEADER_LINE = re.compile(r"(?im)^(\s*(?:" + _HEADERS + r")\s*:\s*).*$")
+_HEADER_TUPLE = re.compile(r"(?i)(\(b?['\"](?:" + _HEADERS + r")['\"],\s*b?)(['\"])(?:(?!\2).)*\2")
+# scheme://user:password@host
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/@]*@")
+
+# Exact values known to be secret (an API key, a session id, minted cookies), scrubbed wherever they appear.
+_MIN_SECRET_LENGTH = 6
+_MAX_REGISTERED = 512
+_registered: dict[str, None] = {}
+_registered_pattern: re.Pattern[str] | None = None
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Remembers ``value`` as a secret: from now on :func:`redact` replaces it wherever it appears, whatever it is
+    called. Values shorter than 6 characters are ignored (they would redact ordinary text); the newest 512 are kept."""
+    global _registered_pattern
+    if not value or len(value) < _MIN_SECRET_LENGTH:
+        return
+    with _lock:
+        if value in _registered:
+            return
+        _registered[value] = None
+        while len(_registered) > _MAX_REGISTERED:
+            del _registered[next(iter(_registered))]
+        values = sorted(_registered, key=len, reverse=True)
+        _registered_pattern = re.compile("|".join(map(re.escape, values)))
 
 
 def redact(text: str) -> str:
-    """``text`` with API keys, session ids and cookie values replaced by ``***``."""
-    return _COOKIE.sub(r"\1=***", _QUERY.sub(r"\1***", text))
+    """``text`` with API keys, session ids, cookie values, secret headers, URL passwords and every registered secret
+    replaced by :data:`REDACTED`."""
+    pattern = _registered_pattern
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
+    text = _HEADER_TUPLE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", text)
+    text = _HEADER_LINE.sub(r"\1" + REDACTED, text)
+    return _PAIR.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
 
 
-def redact_headers(headers: list[tuple[str, str]] | dict[str, str]) -> list[tuple[str, str]]:
-    items = headers.items() if isinstance(headers, dict) else headers
-    return [(key, "***" if key.lower() in SECRET_HEADERS else redact(value)) for key, value in items]
+def redact_url(url: str) -> str:
+    """``url`` with its password (``user:password@``) and the values of secret query parameters replaced; other
+    parameters keep their values and order."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, has_password, _ = userinfo.partition(":")
+        netloc = f"{user}:{REDACTED}@{host}" if has_password else f"{user}@{host}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, REDACTED if k.lower() in SECRET_NAMES else v) for k, v in pairs], safe="<>")
+    return redact(urlunsplit(parts._replace(netloc=netloc, query=query)))
+
+
+def redact_headers(headers: Sequence[tuple[str, str]] | Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Headers with the values of cookies, API keys and tokens replaced (other values are scrubbed too)."""
+    items: Iterable[tuple[str, str]] = headers.items() if isinstance(headers, Mapping) else headers
+    return tuple((key, REDACTED if key.lower() in SECRET_HEADERS else redact(value)) for key, value in items)
+
+
+def redact_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``data`` (nested mappings and lists too) with secret keys' values replaced and URLs redacted: for
+    trace metadata and diagnostics."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key).lower()
+        if name in SECRET_NAMES or name in SECRET_HEADERS:
+            out[key] = REDACTED
+        else:
+            out[key] = _redact_value(value)
+    return out
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return redact_mapping(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_value(item) for item in value)
+    if isinstance(value, str):
+        return redact_url(value) if "://" in value else redact(value)
+    return value
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message through :func:`redact` (arguments included), so every handler sees it clean."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging's own error handling
+            return True
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg = cleaned
+            record.args = None
+        return True
+
+
+LOGGERS = (
+    "tiktok_webcast",
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+    "hpack",
+    "hpack.hpack",
+    "hpack.table",
+    "h2",
+    "h2.connection",
+    "h11",
+    "python_socks",
+    "anyio",
+    "trio",
+    "asyncio",
+)
+"""Loggers that can see requests, headers or cookies. A logger's filter does not apply to its children's records,
+so each is named; :func:`install_log_redaction` also covers children that exist already."""
+
+_FILTER = RedactingFilter()
+
+
+def install_log_redaction(extra: Iterable[str] = ()) -> None:
+    """Adds the redacting filter to the HTTP libraries' loggers (and ours): httpcore at DEBUG prints response headers,
+    signer-minted cookies included. Idempotent; ``extra`` names more loggers."""
+    names = set(LOGGERS) | set(extra)
+    prefixes = tuple(f"{name}." for name in names)
+    names |= {name for name in list(logging.Logger.manager.loggerDict) if name.startswith(prefixes)}
+    for name in names:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

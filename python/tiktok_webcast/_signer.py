@@ -1,5 +1,7 @@
 """An EulerStream-compatible signing service (webcast.md §3.2-§3.5): the bootstrap fetch, its rate limits and
-its errors. The API key travels in the ``x-api-key`` header and is never logged."""
+its errors. The API key travels in the ``x-api-key`` header and is never logged. A logged-in session goes to the
+signer only when the user opts in (``share_session_with_signer``), as TikTokLive and TikTok-Live-Connector require
+(webcast.md §2.11)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from typing import Any
 import anyio
 
 from tiktok_webcast import protocol
+from tiktok_webcast._bounds import clamp_seconds
 from tiktok_webcast._http import HttpSession
+from tiktok_webcast._redact import REDACTED, redact_url, register_secret
 from tiktok_webcast.exceptions import SignerAuthError, SignerError, SignerRateLimitError, TikTokHTTPError
 
 log = logging.getLogger("tiktok_webcast.signer")
@@ -20,6 +24,14 @@ log = logging.getLogger("tiktok_webcast.signer")
 CLIENT_NAME = "tiktok-webcast"
 DEFAULT_PER_MINUTE = 5
 """Signing requests a minute when the signer's own limits are not asked for (the seed's documented value)."""
+MAX_PER_MINUTE = 600
+"""Ceiling on the pace a signer's ``rate_limits`` answer can ask for."""
+DEFAULT_RETRY_AFTER = 60.0
+"""Seconds to wait after a 429 that names no time."""
+MAX_RETRY_AFTER = 3600.0
+"""Longest wait a signer's 429 can impose: ``Retry-After: 1e9`` or ``inf`` must not park a client for years."""
+UNIX_TIME_THRESHOLD = 1e9
+"""A reset value above this is a unix time (2001-09-09 on), below it a number of seconds (webcast.md §3.4)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +62,26 @@ class RequestPacer:
 
 
 class Signer:
-    def __init__(self, http: HttpSession, base_url: str, api_key: str | None, *, validate_limits: bool) -> None:
+    def __init__(
+        self,
+        http: HttpSession,
+        base_url: str,
+        api_key: str | None,
+        *,
+        validate_limits: bool,
+        share_session: bool = False,
+    ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._validate_limits = validate_limits
+        self.share_session = share_session
+        register_secret(api_key)
         self._pacer: RequestPacer | None = None
         self.limits: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
-        return f"Signer(url={self._base_url!r}, api_key={'***' if self._api_key else None})"
+        return f"Signer(url={redact_url(self._base_url)!r}, api_key={REDACTED if self._api_key else None})"
 
     def _headers(self) -> dict[str, str]:
         return {"x-api-key": self._api_key} if self._api_key else {}
@@ -70,7 +92,7 @@ class Signer:
             per_minute = DEFAULT_PER_MINUTE
             if self._validate_limits:
                 self.limits = await self.rate_limits()
-                per_minute = int((self.limits.get("minute") or {}).get("max") or DEFAULT_PER_MINUTE)
+                per_minute = _per_minute(self.limits)
             self._pacer = RequestPacer(per_minute)
         return self._pacer
 
@@ -86,7 +108,8 @@ class Signer:
     async def fetch(
         self, room_id: int, user_agent: str, *, cursor: str = "", session_cookie: str | None = None
     ) -> SignedBootstrap:
-        """The bootstrap fetch for ``room_id`` (``GET /webcast/fetch``)."""
+        """The bootstrap fetch for ``room_id`` (``GET /webcast/fetch``). ``session_cookie`` is sent (as the
+        ``x-cookie-header`` header) only when the session is shared with the signer."""
         await (await self.pacer()).wait()
         params = {
             "client": CLIENT_NAME,
@@ -96,7 +119,10 @@ class Signer:
         }
         if cursor:
             params["cursor"] = cursor
-        headers = {"x-cookie-header": session_cookie} if session_cookie else None
+        headers = None
+        if session_cookie and self.share_session:
+            log.warning("sending the logged-in session to the signer %s (share_session_with_signer)", self._base_url)
+            headers = {"x-cookie-header": session_cookie}
         response = await self._call("GET", "/webcast/fetch", params, headers=headers)
         if not response.content:
             raise SignerError("the signer answered an empty body (detected by TikTok?)", status=response.status_code)
@@ -145,21 +171,41 @@ def _rate_limit_message(response: Any) -> str:
     return f"the signer rate-limited us{f' ({label})' if label else ''}"
 
 
+def _per_minute(limits: dict[str, Any]) -> int:
+    """The per-minute limit from a ``rate_limits`` answer, within ``[1, MAX_PER_MINUTE]``."""
+    minute = limits.get("minute")
+    value = minute.get("max") if isinstance(minute, dict) else None
+    try:
+        number = float(value) if value is not None and not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if math.isnan(number) or number < 1:
+        return DEFAULT_PER_MINUTE
+    return int(min(number, MAX_PER_MINUTE))
+
+
 def _retry_after(headers: Any) -> float:
-    """Seconds to wait: ``Retry-After`` (seconds), else ``X-RateLimit-Reset``/``RateLimit-Reset`` (unix time or
-    seconds), else a minute (webcast.md §3.4: the two libraries read different headers)."""
-    retry = headers.get("retry-after")
-    if retry:
-        try:
-            return max(0.0, float(retry))
-        except ValueError:
-            pass
-    for name in ("x-ratelimit-reset", "ratelimit-reset"):
-        value = headers.get(name)
-        try:
-            reset = float(value) if value else math.nan
-        except ValueError:
+    """Seconds to wait: ``Retry-After`` (seconds), else ``X-RateLimit-Reset``/``RateLimit-Reset`` (a unix time or
+    seconds), else a minute (webcast.md §3.4: the two libraries read different headers). Always within
+    ``[0, MAX_RETRY_AFTER]``; an out-of-range value is clamped and logged."""
+    for name in ("retry-after", "x-ratelimit-reset", "ratelimit-reset"):
+        value = _number(headers.get(name))
+        if value is None:
             continue
-        if not math.isnan(reset):
-            return max(0.0, reset - time.time()) if reset > 1e9 else max(0.0, reset)
-    return 60.0
+        if name != "retry-after" and value > UNIX_TIME_THRESHOLD and math.isfinite(value):
+            value -= time.time()
+        return clamp_seconds(
+            value, lower=0.0, upper=MAX_RETRY_AFTER, what=f"{name} from the signer", default=DEFAULT_RETRY_AFTER
+        )
+    return DEFAULT_RETRY_AFTER
+
+
+def _number(text: str | None) -> float | None:
+    """``text`` as a number (NaN and infinities included, for the clamp to handle); None when absent or not a number
+    (an HTTP date in Retry-After is not supported)."""
+    if not text:
+        return None
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None

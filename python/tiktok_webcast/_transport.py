@@ -3,7 +3,6 @@ sans-IO :class:`~tiktok_webcast._core.WebSocket`, with TLS and an optional HTTP 
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import os
 import ssl
@@ -14,14 +13,18 @@ from urllib.parse import unquote, urlsplit
 import anyio
 from anyio.abc import ByteStream
 from anyio.streams.tls import TLSStream
+from python_socks import ProxyError as SocksError
+from python_socks import ProxyTimeoutError, ProxyType
+from python_socks.async_.anyio.v2 import Proxy as SocksProxy
 
 from tiktok_webcast._core import Accepted, CloseReceived, Message, Rejected, WebSocket
+from tiktok_webcast._proxy import check_proxy_url, proxy_error
+from tiktok_webcast._redact import redact
 from tiktok_webcast.exceptions import (
     ConnectionClosedError,
     DeviceBlockedError,
     HandshakeRejectedError,
-    ProtocolError,
-    TikTokHTTPError,
+    NetworkError,
     WebcastError,
 )
 
@@ -172,7 +175,11 @@ def _rejection(event: Rejected) -> HandshakeRejectedError:
 
 
 async def _open_stream(endpoint: Endpoint, ssl_context: ssl.SSLContext | None, proxy: str | None) -> ByteStream:
+    """A TCP (and TLS) stream to ``endpoint``, through ``proxy`` if given. A refused, dropped or garbled proxy raises
+    :class:`ProxyError`; anything else that ends the connection before it is up (a reset, an EOF during the TLS
+    handshake) raises :class:`NetworkError`: both are transient."""
     context = ssl_context or ssl.create_default_context()
+    where = f"{endpoint.host}:{endpoint.port}"
     try:
         if proxy is None:
             if endpoint.tls:
@@ -181,69 +188,46 @@ async def _open_stream(endpoint: Endpoint, ssl_context: ssl.SSLContext | None, p
                 )
             return await anyio.connect_tcp(endpoint.host, endpoint.port)
         stream = await _through_proxy(proxy, endpoint.host, endpoint.port)
-        if endpoint.tls:
+        if not endpoint.tls:
+            return stream
+        try:
             return await TLSStream.wrap(stream, hostname=endpoint.host, ssl_context=context, standard_compatible=False)
-        return stream
-    except (OSError, ssl.SSLError) as error:
-        raise TikTokHTTPError(f"cannot connect to {endpoint.host}:{endpoint.port}: {error}") from error
+        except BaseException:
+            await anyio.aclose_forcefully(stream)
+            raise
+    except _TRANSIENT as error:
+        detail = redact(str(error)) or type(error).__name__
+        raise NetworkError(f"cannot connect to {where}: {type(error).__name__}: {detail}") from error
+
+
+_TRANSIENT = (OSError, ssl.SSLError, anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError)
 
 
 async def _through_proxy(proxy: str, host: str, port: int) -> ByteStream:
+    """A stream to ``host:port`` tunnelled through ``proxy`` (HTTP CONNECT, or SOCKS5 via python-socks)."""
+    check_proxy_url(proxy, source="the websocket proxy")
     parts = urlsplit(proxy)
-    if not parts.hostname:
-        raise ValueError("proxy URL has no host")
-    if parts.scheme in ("socks5", "socks5h"):
-        stream = await anyio.connect_tcp(parts.hostname, parts.port or 1080)
-        await _socks5_connect(stream, host, port, parts.username, parts.password)
-        return stream
-    if parts.scheme in ("http", "https"):
-        plain = await anyio.connect_tcp(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-        tunnel: ByteStream = plain
-        if parts.scheme == "https":
-            tunnel = await TLSStream.wrap(plain, hostname=parts.hostname, standard_compatible=False)
-        await _http_connect(tunnel, host, port, parts.username, parts.password)
-        return tunnel
-    raise ValueError(f"unsupported proxy scheme {parts.scheme!r} (use http, https or socks5)")
-
-
-async def _http_connect(stream: ByteStream, host: str, port: int, user: str | None, password: str | None) -> None:
-    request = f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-    if user is not None:
-        token = base64.b64encode(f"{unquote(user)}:{unquote(password or '')}".encode()).decode()
-        request += f"Proxy-Authorization: Basic {token}\r\n"
-    await stream.send((request + "\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += await stream.receive(4096)
-        if len(head) > 65536:
-            raise ProtocolError("proxy answered an oversized CONNECT response")
-    status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
-    if len(status_line.split()) < 2 or status_line.split()[1] != "200":
-        raise TikTokHTTPError(f"proxy refused CONNECT: {status_line}")
-
-
-async def _socks5_connect(stream: ByteStream, host: str, port: int, user: str | None, password: str | None) -> None:
-    methods = b"\x00\x02" if user is not None else b"\x00"
-    await stream.send(b"\x05" + bytes([len(methods)]) + methods)
-    reply = await _read_exactly(stream, 2)
-    if reply[0] != 5 or reply[1] == 0xFF:
-        raise TikTokHTTPError("SOCKS5 proxy accepted no authentication method we offer")
-    if reply[1] == 2:
-        name, secret = unquote(user or "").encode(), unquote(password or "").encode()
-        await stream.send(b"\x01" + bytes([len(name)]) + name + bytes([len(secret)]) + secret)
-        if (await _read_exactly(stream, 2))[1] != 0:
-            raise TikTokHTTPError("SOCKS5 proxy rejected the credentials")
-    target = host.encode("idna")
-    await stream.send(b"\x05\x01\x00\x03" + bytes([len(target)]) + target + port.to_bytes(2, "big"))
-    head = await _read_exactly(stream, 4)
-    if head[1] != 0:
-        raise TikTokHTTPError(f"SOCKS5 proxy refused the connection (code {head[1]})")
-    address_length = {1: 4, 4: 16}.get(head[3]) or (await _read_exactly(stream, 1))[0]
-    await _read_exactly(stream, address_length + 2)
-
-
-async def _read_exactly(stream: ByteStream, count: int) -> bytes:
-    data = b""
-    while len(data) < count:
-        data += await stream.receive(count - len(data))
-    return data
+    scheme = parts.scheme.lower()
+    kind = ProxyType.SOCKS5 if scheme.startswith("socks5") else ProxyType.HTTP
+    default_port = {"http": 80, "https": 443}.get(scheme, 1080)
+    tunnel = SocksProxy(
+        kind,
+        parts.hostname or "",
+        parts.port or default_port,
+        unquote(parts.username) if parts.username is not None else None,
+        unquote(parts.password) if parts.password is not None else None,
+        rdns=scheme != "socks5",
+        proxy_ssl=ssl.create_default_context() if scheme == "https" else None,
+    )
+    try:
+        connected = await tunnel.connect(host, port)
+    except (
+        SocksError,
+        ProxyTimeoutError,
+        OSError,
+        anyio.EndOfStream,
+        anyio.BrokenResourceError,
+        ssl.SSLError,
+    ) as error:
+        raise proxy_error(proxy, error) from error
+    return connected.anyio_stream

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 import anyio
 import httpx
 
+from tiktok_webcast._bounds import clamp_seconds
 from tiktok_webcast._http import HttpSession
-from tiktok_webcast._urls import BaseUrls
+from tiktok_webcast._urls import BaseUrls, user_page_url
 from tiktok_webcast.exceptions import BlockedError
 
 log = logging.getLogger("tiktok_webcast.ttwid")
 
 NO_COOKIE_ATTEMPTS = 8
 NO_COOKIE_DELAY = 0.75
+DEFAULT_RETRY_AFTER = 60.0
+MAX_RETRY_AFTER = 3600.0
 REGISTER_BODY = '{"aid":1988,"service":"www.tiktok.com","union":false,"unionHost":"","needFid":false,"fid":""}'
 
 
@@ -64,10 +67,14 @@ class TtwidProvider:
     async def get(self, username: str | None = None) -> Ttwid:
         if self._current is not None:
             return self._current
+        web = self._urls.web
         sources: list[tuple[str, Callable[[], Awaitable[httpx.Response]]]] = [("register", self._register)]
         if username:
-            sources.append((f"/@{username}", lambda: self._page(f"/@{username}")))
-        sources += [("/@tiktok", lambda: self._page("/@tiktok")), ("/", lambda: self._page("/"))]
+            sources.append(("the user's page", lambda: self._page(user_page_url(web, username))))
+        sources += [
+            ("/@tiktok", lambda: self._page(user_page_url(web, "tiktok"))),
+            ("/", lambda: self._page(f"{web}/")),
+        ]
         for attempt in range(NO_COOKIE_ATTEMPTS):
             for source, fetch in sources:
                 value = await self._try(source, fetch)
@@ -82,7 +89,7 @@ class TtwidProvider:
     async def _try(self, source: str, fetch: Callable[[], Awaitable[httpx.Response]]) -> str | None:
         response = await fetch()
         if response.status_code == 429:
-            retry_after = _seconds(response.headers.get("retry-after"), default=60.0)
+            retry_after = _seconds(response.headers.get("retry-after"))
             raise BlockedError(f"ttwid source {source} rate-limited us; retry in {retry_after:.0f} s", status=429)
         if response.status_code >= 400:
             log.debug("ttwid source %s answered HTTP %d", source, response.status_code)
@@ -99,13 +106,17 @@ class TtwidProvider:
             follow_redirects=False,
         )
 
-    async def _page(self, path: str) -> httpx.Response:
+    async def _page(self, url: str) -> httpx.Response:
         # Transport errors propagate: they are not retried (signer-free.md §1.2).
-        return await self._http.request("GET", f"{self._urls.web}{path}", cookies=False, follow_redirects=False)
+        return await self._http.request("GET", url, cookies=False, follow_redirects=False)
 
 
-def _seconds(value: str | None, *, default: float) -> float:
+def _seconds(value: str | None) -> float:
+    """A ``Retry-After`` in seconds, clamped (and logged) to ``[0, MAX_RETRY_AFTER]``."""
     try:
-        return max(0.0, float(value)) if value is not None else default
+        seconds = float(value) if value is not None else DEFAULT_RETRY_AFTER
     except ValueError:
-        return default
+        return DEFAULT_RETRY_AFTER
+    return clamp_seconds(
+        seconds, lower=0.0, upper=MAX_RETRY_AFTER, what="Retry-After from a ttwid source", default=DEFAULT_RETRY_AFTER
+    )

@@ -9,7 +9,11 @@ Exception tree::
     ├── ConnectionClosedError      sending on a websocket that is closed
     ├── InvalidStateError          a call the current state does not allow (local misuse)
     ├── TikTokHTTPError            TikTok answered an HTTP request in a way we cannot use
-    │   └── BlockedError           a captcha, WAF page, 403/429 or empty answer: TikTok is refusing this client
+    │   ├── BlockedError           a captcha, WAF page, 403/429 or empty answer: TikTok is refusing this client
+    │   ├── NetworkError           no answer: refused, reset, EOF in TLS or proxy negotiation, deadline passed
+    │   │   └── ProxyError         ... because the proxy refused, dropped or garbled the connection
+    │   └── ResponseTooLargeError  a body grew past the size limit (counted after decompression)
+    ├── InvalidArgumentError       an option, argument or environment variable that cannot be used
     ├── UserNotFoundError          no such TikTok user
     ├── UserOfflineError           the user exists but is not live
     ├── AgeRestrictedError         an 18+ room: pass ``session_id`` to watch it
@@ -47,6 +51,33 @@ class TikTokHTTPError(WebcastError):
 
 class BlockedError(TikTokHTTPError):
     """TikTok refuses this client: a captcha or WAF page, HTTP 403/429, or an empty answer."""
+
+
+class NetworkError(TikTokHTTPError):
+    """No usable answer came: the connection was refused or reset, ended during TLS or proxy negotiation, or the
+    request's overall deadline passed. Transient: retrying may succeed (the reconnect loop does)."""
+
+
+class ProxyError(NetworkError):
+    """The proxy refused, dropped or garbled the connection. ``proxy`` is its URL without the password."""
+
+    def __init__(self, message: str, *, proxy: str, url: str | None = None) -> None:
+        super().__init__(message, url=url)
+        self.proxy = proxy
+
+
+class ResponseTooLargeError(TikTokHTTPError):
+    """A response body grew past ``limit`` bytes (counted after decompression, so a gzip bomb stops early)."""
+
+    def __init__(self, message: str, *, limit: int, status: int | None = None, url: str | None = None) -> None:
+        super().__init__(message, status=status, url=url)
+        self.limit = limit
+
+
+class InvalidArgumentError(WebcastError, ValueError):
+    """An option, argument or environment variable cannot be used: a proxy URL with an unknown scheme, a SOCKS proxy
+    without the ``socks`` extra, a malformed ``TIKTOK_WEBCAST_URLS``, a username too long to be one. Also a
+    :class:`ValueError`, as bad arguments are in Python."""
 
 
 class UserNotFoundError(WebcastError):
@@ -131,8 +162,12 @@ __all__ = [
     "DecodeError",
     "DeviceBlockedError",
     "HandshakeRejectedError",
+    "InvalidArgumentError",
     "InvalidStateError",
+    "NetworkError",
     "ProtocolError",
+    "ProxyError",
+    "ResponseTooLargeError",
     "SignerAuthError",
     "SignerError",
     "SignerRateLimitError",

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal, TypeAlias
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tiktok_webcast._redact import REDACTED, redact_headers, redact_mapping, redact_url
 from tiktok_webcast.exceptions import WebcastError
 
 __all__ = [
@@ -48,43 +48,8 @@ __all__ = [
 
 FORMAT_NAME = "tiktok-webcast-trace"
 FORMAT_VERSION = 1
-REDACTED = "<redacted>"
-
 Direction: TypeAlias = Literal["in", "out"]
 Opcode: TypeAlias = Literal["binary", "text", "close"]
-
-# Names (lower case) whose values are secrets, as query parameters, headers, or metadata keys.
-_SECRET_PARAMS = frozenset(
-    {
-        "apikey",
-        "api_key",
-        "jwtkey",
-        "sessionid",
-        "session_id",
-        "sessionid_ss",
-        "sid_tt",
-        "sid_guard",
-        "ttwid",
-        "mstoken",
-        "x-bogus",
-        "x-gnarly",
-        "_signature",
-        "tt_target_idc",
-    }
-)
-_SECRET_HEADERS = frozenset(
-    {
-        "cookie",
-        "set-cookie",
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "x-jwt-key",
-        "x-cookie-header",
-        "x-oauth-token",
-        "x-set-tt-cookie",
-    }
-)
 
 
 class TraceError(WebcastError):
@@ -156,36 +121,6 @@ class Trace:
         return tuple(r for r in self.frames if r.dir == "in" and r.opcode == "binary")
 
 
-def redact_url(url: str) -> str:
-    """``url`` with the values of secret query parameters (apiKey, sessionid, msToken, ...) replaced."""
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    cleaned = [(k, REDACTED if k.lower() in _SECRET_PARAMS else v) for k, v in pairs]
-    return urlunsplit(parts._replace(query=urlencode(cleaned, safe="<>")))
-
-
-def redact_headers(headers: Sequence[tuple[str, str]] | Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """Headers with the values of cookies, API keys and tokens replaced."""
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    return tuple((k, REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in items)
-
-
-def _redact_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in meta.items():
-        if key.lower() in _SECRET_PARAMS or key.lower() in _SECRET_HEADERS:
-            out[key] = REDACTED
-        elif isinstance(value, Mapping):
-            out[key] = _redact_meta(value)
-        elif isinstance(value, str) and value.startswith(("ws://", "wss://", "http://", "https://")):
-            out[key] = redact_url(value)
-        else:
-            out[key] = value
-    return out
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -218,7 +153,7 @@ class TraceWriter:
         self._closed = False
         created = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         self._write(
-            {"format": FORMAT_NAME, "version": FORMAT_VERSION, "created": created, "meta": _redact_meta(meta or {})}
+            {"format": FORMAT_NAME, "version": FORMAT_VERSION, "created": created, "meta": redact_mapping(meta or {})}
         )
 
     def __enter__(self) -> TraceWriter:
