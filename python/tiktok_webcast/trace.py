@@ -19,6 +19,7 @@ import base64
 import binascii
 import datetime as _dt
 import json
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,8 +49,19 @@ __all__ = [
 
 FORMAT_NAME = "tiktok-webcast-trace"
 FORMAT_VERSION = 1
+MAX_LINE_LENGTH = 64 * 1024 * 1024
+"""A longer line is refused before it is parsed (a websocket frame, base64-encoded, is at most ~22 MB)."""
 Direction: TypeAlias = Literal["in", "out"]
 Opcode: TypeAlias = Literal["binary", "text", "close"]
+
+
+class _NonFiniteNumber(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    # json accepts NaN and Infinity, which no JSON writer should produce; a replay would sleep forever on them.
+    raise _NonFiniteNumber(name)
 
 
 class TraceError(WebcastError):
@@ -239,10 +251,16 @@ class _LineReader:
         return TraceError(message, path=self.path, line=line)
 
     def load(self, text: str, line: int) -> dict[str, Any]:
+        if len(text) > MAX_LINE_LENGTH:
+            raise self.error(f"line longer than {MAX_LINE_LENGTH} characters", line)
         try:
-            value = json.loads(text)
+            value = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             raise self.error(f"not valid JSON ({exc.msg} at column {exc.colno})", line) from None
+        except _NonFiniteNumber as exc:
+            raise self.error(f"not valid JSON ({exc.args[0]} is not a number JSON allows)", line) from None
+        except RecursionError:
+            raise self.error("JSON nested too deeply", line) from None
         if not isinstance(value, dict):
             raise self.error(f"expected a JSON object, got {type(value).__name__}", line)
         return value
@@ -280,10 +298,16 @@ class _LineReader:
             raise self.error("field 'meta' must be an object", line)
         return TraceHeader(version=version, created=created, meta=meta)
 
+    def seconds(self, record: Mapping[str, Any], name: str, line: int, default: float | None = None) -> float:
+        if default is not None and name not in record:
+            return default
+        value = float(self.field(record, name, (int, float), line))
+        if not math.isfinite(value) or value < 0:
+            raise self.error(f"field {name!r} must be a finite number of seconds, not negative", line)
+        return value
+
     def record(self, record: Mapping[str, Any], line: int) -> TraceRecord:
-        t = float(self.field(record, "t", (int, float), line))
-        if t < 0:
-            raise self.error("field 't' must not be negative", line)
+        t = self.seconds(record, "t", line)
         kind = self.field(record, "type", str, line)
         if kind == "ws":
             direction = self.field(record, "dir", str, line)
@@ -302,7 +326,7 @@ class _LineReader:
                 method=self.field(record, "method", str, line),
                 url=self.field(record, "url", str, line),
                 status=self.field(record, "status", int, line),
-                duration=float(record.get("duration", 0.0)),
+                duration=self.seconds(record, "duration", line, default=0.0),
                 request_headers=self.headers(record, "request_headers", line),
                 response_headers=self.headers(record, "response_headers", line),
                 body=body,
@@ -326,7 +350,10 @@ def iter_trace(path: str | Path) -> Iterator[TraceHeader | TraceRecord]:
         with open(path, encoding="utf-8", newline="") as file:
             header_seen = False
             number = 0
-            for number, raw in enumerate(file, start=1):
+            lines = iter(lambda: file.readline(MAX_LINE_LENGTH + 2), "")
+            for number, raw in enumerate(lines, start=1):
+                if len(raw) > MAX_LINE_LENGTH + 1:
+                    raise reader.error(f"line longer than {MAX_LINE_LENGTH} characters", number)
                 if not raw.endswith("\n"):
                     raise reader.error("truncated: the last line has no newline (was the writer interrupted?)", number)
                 text = raw.rstrip("\r\n")
