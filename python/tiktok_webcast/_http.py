@@ -4,6 +4,7 @@ decompression and an overall deadline per request), and transport failures trans
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -298,8 +299,18 @@ class HttpSession:
                 url=where,
             )
         reader = BodyReader(encoding, limit, where, response.status_code)
-        async for chunk in response.aiter_raw(READ_CHUNK):
-            reader.feed(chunk)
+        chunks = response.aiter_raw(READ_CHUNK)
+        try:
+            async for chunk in chunks:
+                reader.feed(chunk)
+        except TikTokHTTPError:
+            # Stop the transfer, then run httpx's chain of generators to its end on the closed stream: one left
+            # suspended would be finalised by the garbage collector (trio warns about that).
+            await response.aclose()
+            with contextlib.suppress(Exception):
+                async for _ in chunks:
+                    pass
+            raise
         return reader.finish()
 
     async def get_json(self, url: str, params: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
