@@ -157,7 +157,12 @@ async def measure(server: EventServer, seconds: float) -> dict[str, float]:
     stalls: list[float] = []
     server.metrics.latencies.clear()
     server.metrics.keep_latencies = True
-    events, published, sent = feed.events_handled, server.hub.published, server.metrics.sent
+    events, published, sent, sends = (
+        feed.events_handled,
+        server.hub.published,
+        server.metrics.sent,
+        server.metrics.sends,
+    )
     cpu, wall = cpu_now(), time.perf_counter()
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(watch_stalls, stalls)
@@ -172,6 +177,7 @@ async def measure(server: EventServer, seconds: float) -> dict[str, float]:
         "events": feed.events_handled - events,
         "published": server.hub.published - published,
         "sent": server.metrics.sent - sent,
+        "sends": server.metrics.sends - sends,
         "p50": statistics.median(latencies) * 1000,
         "p99": percentile(latencies, 0.99) * 1000,
         "max": max(latencies) * 1000,
@@ -225,6 +231,7 @@ async def run(seconds: float, count: int, mix: str) -> dict[str, object]:
         "events_per_second": round(m["events"] / m["wall"]),
         "messages_published_per_second": round(m["published"] / m["wall"]),
         "messages_sent_per_second": round(m["sent"] / m["wall"]),
+        "websocket_writes_per_second": round(m["sends"] / m["wall"]),
         "latency_ms": {k: round(m[k], 2) for k in ("p50", "p99", "max")} | {"samples": m["samples"]},
         "p99_under_target": m["p99"] < LATENCY_TARGET_MS,
         "event_loop_stall_ms": {"p50": round(m["stall_p50"], 2), "p99": round(m["stall_p99"], 2)},

@@ -57,6 +57,9 @@ class ServerMetrics:
 
     def __init__(self) -> None:
         self.sent = 0
+        """Messages delivered to websocket and SSE clients."""
+        self.sends = 0
+        """Websocket messages written (a batched stream writes many messages in one)."""
         self.keep_latencies = False
         self.latencies: deque[float] = deque(maxlen=1_000_000)
 

@@ -105,12 +105,14 @@ async def _send_messages(server: EventServer, websocket: WebSocket, subscriber: 
         if reply.batched:
             # One websocket message per batch: a JSON array. Far fewer sends (and system calls) under load.
             await websocket.send_text("[" + ",".join(message.json_text() for message in batch) + "]")
+            server.metrics.sends += 1
             for message in batch:
                 record(message)
             continue
         for message in batch:
             for text in _texts(message, reply.tikfinity):
                 await websocket.send_text(text)
+                server.metrics.sends += 1
             record(message)
 
 
