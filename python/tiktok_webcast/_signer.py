@@ -44,21 +44,23 @@ class SignedBootstrap:
 
 
 class RequestPacer:
-    """Spaces requests so that no more than ``per_minute`` start in any minute."""
+    """Spaces requests so that no more than ``per_minute`` start in any minute (on the event loop's clock)."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = max(1, per_minute)
         self._starts: list[float] = []
-        self._lock = anyio.Lock()
+        self._lock: anyio.Lock | None = None
 
     async def wait(self) -> None:
+        if self._lock is None:
+            self._lock = anyio.Lock()  # made in the event loop that uses it
         async with self._lock:
-            now = time.monotonic()
+            now = anyio.current_time()
             self._starts = [t for t in self._starts if now - t < 60.0]
             if len(self._starts) >= self.per_minute:
                 await anyio.sleep(60.0 - (now - self._starts[0]))
                 self._starts.pop(0)
-            self._starts.append(time.monotonic())
+            self._starts.append(anyio.current_time())
 
 
 class Signer:
