@@ -10,8 +10,13 @@ from tiktok_webcast import events
 from tiktok_webcast._client import Options, TikTok
 from tiktok_webcast._convert import event_to_dict
 from tiktok_webcast._download import DownloadResult, Recording, download_stream, record_stream
+from tiktok_webcast._failures import FailureKind, PathFailure
+from tiktok_webcast._ladder import Circuit, PathHealth
 from tiktok_webcast._live import ConnectPath, Live, LiveState, LiveStats
+from tiktok_webcast._liveness import Liveness, LivenessReading, LivenessSource, LiveStatus
+from tiktok_webcast._stats import Gap, StateChange
 from tiktok_webcast._urls import BaseUrls
+from tiktok_webcast._watch import StreamEnded, StreamStarted, Watch
 from tiktok_webcast.events import *  # noqa: F403  (the generated list of event classes)
 from tiktok_webcast.exceptions import (
     AgeRestrictedError,
@@ -57,13 +62,16 @@ __all__ = [
     "BaseUrls",
     "BlockedError",
     "CapacityError",
+    "Circuit",
     "ConnectPath",
     "ConnectionClosedError",
     "ConnectionLostError",
     "DecodeError",
-    "DownloadResult",
     "DeviceBlockedError",
+    "DownloadResult",
+    "FailureKind",
     "FeedPage",
+    "Gap",
     "Gift",
     "GiftList",
     "GiftStreak",
@@ -73,8 +81,14 @@ __all__ = [
     "Live",
     "LiveState",
     "LiveStats",
+    "LiveStatus",
+    "Liveness",
+    "LivenessReading",
+    "LivenessSource",
     "Options",
     "Owner",
+    "PathFailure",
+    "PathHealth",
     "PriceItem",
     "PriceList",
     "ProtocolError",
@@ -83,13 +97,17 @@ __all__ = [
     "SignerAuthError",
     "SignerError",
     "SignerRateLimitError",
+    "StateChange",
     "StreamDownloadError",
+    "StreamEnded",
+    "StreamStarted",
     "StreamUrl",
     "TikTok",
     "TikTokHTTPError",
     "UserInfo",
     "UserNotFoundError",
     "UserOfflineError",
+    "Watch",
     "WebcastError",
     "__version__",
     "download_stream",

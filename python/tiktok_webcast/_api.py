@@ -3,13 +3,15 @@ signer-free clients call unsigned."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from tiktok_webcast._http import HttpSession, browser_params
 from tiktok_webcast._urls import BaseUrls
-from tiktok_webcast.exceptions import AgeRestrictedError, TikTokHTTPError, UserNotFoundError
+from tiktok_webcast.exceptions import AgeRestrictedError, BlockedError, TikTokHTTPError, UserNotFoundError
 from tiktok_webcast.models import FeedPage, GiftList, PriceList, RoomInfo, UserInfo
 
 USER_NOT_FOUND = 19881007
@@ -17,6 +19,7 @@ AGE_RESTRICTED = 4003110
 # The feed's channel id of the web client (webcast.md §2.8).
 FEED_CHANNEL_ID = "86"
 
+_SIGI_STATE = re.compile(r'<script id="SIGI_STATE" type="application/json">(.*?)</script>', re.DOTALL)
 _PROFILE_PREFIX = re.compile(r"^(?:https?://)?(?:www\.|m\.)?tiktok\.com/", re.IGNORECASE)
 
 
@@ -52,6 +55,34 @@ class TikTokApi:
         if code != 0 or not isinstance(body.get("data"), Mapping):
             raise TikTokHTTPError(f"api-live/user/room answered statusCode {code} for {username!r}")
         return UserInfo.from_json(body["data"])
+
+    async def live_page(self, username: str) -> UserInfo | None:
+        """The user as the live page ``/@<user>/live`` embeds it (``SIGI_STATE.LiveRoom.liveRoomUserInfo``,
+        webcast.md §2.3); None when the page has no ``LiveRoom`` (no such user, or one who cannot go live). Raises
+        :class:`BlockedError` when the page has no ``SIGI_STATE`` (a WAF interstitial, or the page changed)."""
+        url = f"{self.urls.web}/@{quote(username, safe='')}/live"
+        response = await self.http.request("GET", url)
+        if response.status_code != 200:
+            raise TikTokHTTPError(f"the live page answered HTTP {response.status_code}", status=response.status_code)
+        found = _SIGI_STATE.search(response.text)
+        if found is None:
+            raise BlockedError("the live page has no SIGI_STATE (a WAF interstitial, or the page changed)", status=200)
+        try:
+            state = json.loads(found.group(1))
+        except json.JSONDecodeError as error:
+            raise BlockedError("the live page's SIGI_STATE is not JSON", status=200) from error
+        info = _dig(state, "LiveRoom", "liveRoomUserInfo")
+        return UserInfo.from_json(info) if isinstance(info, Mapping) else None
+
+    async def check_alive(self, room_ids: Sequence[int]) -> dict[int, bool]:
+        """``/webcast/room/check_alive/``: whether each room is live (webcast.md §2.4). Since 2026-07-15 it has
+        answered ``alive: true`` for any id at times, so it only ever corroborates another source."""
+        params = self._params(room_ids=",".join(str(room_id) for room_id in room_ids))
+        body = await self.http.get_json(f"{self.urls.webcast}/webcast/room/check_alive/", params)
+        data = _dig(body, "data")
+        if _int(_dig(body, "status_code")) != 0 or not isinstance(data, list):
+            raise TikTokHTTPError(f"room/check_alive answered status_code {_dig(body, 'status_code')}")
+        return {_int(_dig(item, "room_id_str") or _dig(item, "room_id")): bool(_dig(item, "alive")) for item in data}
 
     async def room_info(self, room_id: int) -> RoomInfo:
         body = await self.http.get_json(f"{self.urls.webcast}/webcast/room/info/", self._params(room_id=str(room_id)))

@@ -17,10 +17,12 @@ from tiktok_webcast._api import TikTokApi, normalize_username
 from tiktok_webcast._download import DownloadResult, Recording, download_stream, record_stream
 from tiktok_webcast._http import DEFAULT_MAX_BODY_SIZE, USER_AGENT, CookieJar, HttpSession
 from tiktok_webcast._live import Live
+from tiktok_webcast._liveness import Liveness, LivenessCheck
 from tiktok_webcast._proxy import ProxySettings, ProxyTransport
 from tiktok_webcast._signer import Signer
 from tiktok_webcast._ttwid import TtwidProvider
 from tiktok_webcast._urls import BaseUrls
+from tiktok_webcast._watch import Watch
 from tiktok_webcast.exceptions import InvalidStateError, UserOfflineError
 from tiktok_webcast.models import FeedPage, GiftList, PriceList, RoomInfo, UserInfo
 from tiktok_webcast.trace import TraceWriter
@@ -69,7 +71,7 @@ class TikTok:
                 async for event in live.events:
                     print(event)
 
-    Keyword options (gotiktoklive's options, as arguments):
+    Keyword options (gotiktoklive's options, as arguments; or all of them at once as ``options=Options(...)``):
 
     - ``signer_url``, ``signer_api_key``: an EulerStream-compatible signing service and its key. With a key the
       signed path is tried first; without one, the signer-free path (PROTOCOL.md decision 1).
@@ -90,8 +92,9 @@ class TikTok:
     - ``ws_trace``: write every websocket frame to this trace file (docs/trace-format.md).
     - ``http_client``: an ``httpx.AsyncClient`` to use (Home Assistant's shared one); ``transport``: an httpx
       transport for our own client (a browser-like TLS fingerprint, a mock).
-    - ``max_reconnects``: consecutive failed connects before giving up (every allowed path is tried first);
-      ``backoff_base``/``backoff_max``: the jittered exponential backoff between them (2, 4, 8, 16, 30 s).
+    - ``max_reconnects``: failed connect attempts in a row before giving up (every allowed path is tried first; a
+      connection that works but drops is never counted); ``backoff_base``/``backoff_max``: the jittered exponential
+      backoff between attempts (2, 4, 8, 16, 30 s), reset once a session delivered messages.
     - ``heartbeat_interval``, ``stale_timeout``, ``connect_timeout``, ``event_buffer`` (events held for a slow
       consumer before the connection waits for it).
     """
@@ -99,13 +102,60 @@ class TikTok:
     def __init__(
         self,
         *,
+        options: Options | None = None,
         base_urls: BaseUrls | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str = USER_AGENT,
-        **options: object,
+        signer_url: str | None = None,
+        signer_api_key: str | None = None,
+        signer_limits_validation: bool = True,
+        session_id: str | None = None,
+        share_session_with_signer: bool = False,
+        tt_target_idc: str | None = None,
+        ttwid: str | None = None,
+        proxy: str | None = None,
+        connect_mode: ConnectMode = "auto",
+        experimental_events: bool = False,
+        include_history: bool = True,
+        extra_debug: bool = False,
+        log_requests: bool = False,
+        ws_trace: str | Path | None = None,
+        max_reconnects: int = 5,
+        backoff_base: float = 2.0,
+        backoff_max: float = 30.0,
+        heartbeat_interval: float = 10.0,
+        stale_timeout: float = 60.0,
+        connect_timeout: float = 20.0,
+        event_buffer: int = 1000,
+        max_response_size: int = DEFAULT_MAX_BODY_SIZE,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.options = Options(**options)  # type: ignore[arg-type]
+        self.options = options or Options(
+            signer_url=signer_url,
+            signer_api_key=signer_api_key,
+            signer_limits_validation=signer_limits_validation,
+            session_id=session_id,
+            share_session_with_signer=share_session_with_signer,
+            tt_target_idc=tt_target_idc,
+            ttwid=ttwid,
+            proxy=proxy,
+            connect_mode=connect_mode,
+            experimental_events=experimental_events,
+            include_history=include_history,
+            extra_debug=extra_debug,
+            log_requests=log_requests,
+            ws_trace=ws_trace,
+            max_reconnects=max_reconnects,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+            heartbeat_interval=heartbeat_interval,
+            stale_timeout=stale_timeout,
+            connect_timeout=connect_timeout,
+            event_buffer=event_buffer,
+            max_response_size=max_response_size,
+            ssl_context=ssl_context,
+        )
         self.urls = base_urls or BaseUrls.from_env()
         if self.options.signer_url:
             self.urls = BaseUrls(self.urls.web, self.urls.webcast, self.urls.ws, self.options.signer_url.rstrip("/"))
@@ -190,7 +240,32 @@ class TikTok:
         return await self.api.room_info(room_id)
 
     async def is_live(self, username: str) -> bool:
-        return (await self.get_user_info(username)).is_live
+        """True when :meth:`liveness` says live (``unknown`` counts as not live)."""
+        return (await self.liveness(username)).is_live
+
+    async def liveness(self, username: str | None = None, *, room_id: int | None = None) -> Liveness:
+        """Whether ``username`` (or the room ``room_id``) is live: ``live``, ``offline`` or ``unknown``, with the
+        reason and every source consulted (api-live, the live page when api-live gives no room, room info,
+        check_alive). Never raises for what a source answers: a failing source is an ``unknown`` reading. Each
+        call has ``connect_timeout`` seconds."""
+        if username is None and room_id is None:
+            raise InvalidStateError("liveness needs a username or a room_id")
+        name = normalize_username(username) if username is not None else None
+        check = LivenessCheck(self.api, deadline=self.options.connect_timeout)
+        return await check.run(name, room_id)
+
+    def watch_user(self, username: str, *, check_interval: float = 60.0) -> Watch:
+        """Watches ``username`` across streams: checks :meth:`liveness` every ``check_interval`` seconds until they
+        are live, follows the stream, and waits again after it ends::
+
+            async with tiktok.watch_user("someone") as watch:
+                async for item in watch.events:
+                    match item:
+                        case StreamStarted(): ...
+                        case StreamEnded(): ...
+                        case ChatEvent(): ...
+        """
+        return Watch(self, username, check_interval=check_interval)
 
     async def check_signer(self) -> dict[str, Any]:
         """Asks the signing service for this API key's limits (``minute``, ``hour``, ``day``): a cheap way to check

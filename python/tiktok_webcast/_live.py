@@ -1,17 +1,19 @@
-"""A tracked live room: connecting by the best path, staying connected, and handing typed events to the consumer
-through a bounded channel (PROTOCOL.md decisions 1, 3-5)."""
+"""A tracked live room: connecting by the healthiest path, staying connected, and handing typed events to the
+consumer through a bounded channel (PROTOCOL.md decisions 1, 3-5).
+
+The pieces are in their own modules: the path ladder (``_ladder``), the reconnect budget (``_reconnect``), failure
+reasons (``_failures``), one websocket session (``_session``), polling (``_polling``), stats and state changes
+(``_stats``), duplicate ids (``_dedupe``). This module wires them together.
+"""
 
 from __future__ import annotations
 
-import enum
 import logging
-import random
-from collections import Counter, OrderedDict
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
 
 import anyio
 from anyio.abc import TaskGroup
@@ -19,19 +21,26 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from tiktok_webcast import protocol
 from tiktok_webcast._core import ControlEvent, UnknownEvent
+from tiktok_webcast._dedupe import SeenIds
+from tiktok_webcast._failures import TRANSIENT_STREAM_ERRORS, PathFailure, classify
+from tiktok_webcast._ladder import FINAL_KINDS, Ladder
+from tiktok_webcast._liveness import Liveness, LivenessReading, LivenessSource, LiveStatus, decide, room_reading
+from tiktok_webcast._paths import ConnectPath
+from tiktok_webcast._polling import poll
+from tiktok_webcast._reconnect import ReconnectBudget, Resume
+from tiktok_webcast._session import run_session
+from tiktok_webcast._stats import ChangeFeed, Gap, LiveState, LiveStats, StateChange
 from tiktok_webcast._transport import WebSocketConnection, connect_websocket
+from tiktok_webcast._wsurl import client_params, signed_url, signer_free_url, ws_headers
 from tiktok_webcast.events import Event
 from tiktok_webcast.exceptions import (
-    AgeRestrictedError,
     CapacityError,
-    ConnectionClosedError,
     ConnectionLostError,
     DecodeError,
     DeviceBlockedError,
-    SignerAuthError,
+    HandshakeRejectedError,
+    NetworkError,
     SignerError,
-    SignerRateLimitError,
-    TikTokHTTPError,
     WebcastError,
 )
 from tiktok_webcast.models import GiftList, RoomInfo
@@ -41,74 +50,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tiktok_webcast.live")
 
-WS_PATH = "/webcast/im/ws_proxy/ws_reuse_supplement/"
-HEALTHY_SESSION = 30.0
-DEVICE_BLOCKED_DELAY = 2.0
-PATH_FAILURES_BEFORE_FAILOVER = 3
 STREAM_ENDED_ACTIONS = (3, 4)
-SEEN_IDS = 20_000
+SIGNER_PACING_WINDOW = 60.0
+"""The signer's requests are paced per minute, so its fetch may first wait up to this long (not a failure)."""
+RETRIABLE = (WebcastError, OSError, *TRANSIENT_STREAM_ERRORS)
 
-
-class LiveState(enum.Enum):
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    ENDED = "ended"
-    """The stream ended (``ControlEvent`` action 3 or 4)."""
-    CLOSED = "closed"
-    """Closed by us, or gave up reconnecting."""
-
-
-class ConnectPath(enum.Enum):
-    SIGNER_FREE = "signer_free"
-    """A direct websocket with a guest ttwid (signer-free.md)."""
-    SIGNED = "signed"
-    """A bootstrap through the signing service, then the websocket it offers (webcast.md §3.4)."""
-    POLLING = "polling"
-    """HTTP polling of ``/webcast/im/fetch/`` when no websocket is accepted (webcast.md §4.3)."""
-
-
-@dataclass
-class LiveStats:
-    """Counters of a tracked room."""
-
-    events: int = 0
-    frames: int = 0
-    acks: int = 0
-    reconnects: int = 0
-    duplicates: int = 0
-    history: int = 0
-    """Replayed recent comments left out (``include_history=False``)."""
-    decode_errors: int = 0
-    unknown: int = 0
-    unknown_methods: Counter[str] = field(default_factory=Counter)
-
-
-class StaleConnectionError(ConnectionClosedError):
-    """No frame arrived within the stale timeout."""
-
-
-class _SeenIds:
-    """Message ids already delivered: the server replays ~6 recent comments on every connect."""
-
-    def __init__(self, capacity: int = SEEN_IDS) -> None:
-        self._ids: OrderedDict[int, None] = OrderedDict()
-        self._capacity = capacity
-
-    def first_time(self, msg_id: int) -> bool:
-        if msg_id == 0:
-            return True
-        if msg_id in self._ids:
-            self._ids.move_to_end(msg_id)
-            return False
-        self._ids[msg_id] = None
-        if len(self._ids) > self._capacity:
-            self._ids.popitem(last=False)
-        return True
+__all__ = ["ConnectPath", "Live", "LiveState", "LiveStats"]
 
 
 class _StreamEnded(Exception):
     pass
+
+
+@dataclass
+class _Attempt:
+    """One try of one path: how far it got."""
+
+    path: ConnectPath
+    connected: bool = False
+    """The websocket answered 101, or a poll answered with a cursor."""
+    productive: bool = False
+    """Messages came (a ``msg`` frame, a fetch result)."""
+    sent_cursor: bool = False
+    """It asked the server to resume from the cursor held."""
+    proxied: bool = False
+    """Its websocket went through a proxy."""
+    gap_closed: bool = False
 
 
 class _Events:
@@ -134,19 +101,23 @@ class _Events:
             return self._end()
 
     def _end(self) -> Event:
-        if self._live._failure is not None:
-            raise self._live._failure from None
+        failure = self._live._failure
+        if failure is not None:
+            # Raised as it is: its __cause__ (the last failure) stays readable.
+            raise failure
         raise StopAsyncIteration from None
 
 
 class Live:
     """A live room being watched. Use it as an async context manager; iterate ``events``.
 
-    The iterator ends when the stream ends; it raises :class:`ConnectionLostError` when every reconnect failed.
-    ``state``, ``path`` and ``stats`` tell how the connection is doing.
+    The iterator ends when the stream ends; it raises :class:`ConnectionLostError` when reconnecting failed
+    ``max_reconnects`` times in a row on every allowed path. ``state``, ``path``, ``stats``, ``liveness`` and
+    ``state_changes`` tell how the connection is doing.
     """
 
     def __init__(self, client: TikTok, room_id: int, username: str | None, info: RoomInfo | None) -> None:
+        options = client.options
         self.room_id = room_id
         self.username = username
         self.info = info
@@ -154,15 +125,25 @@ class Live:
         self.path: ConnectPath | None = None
         self.stats = LiveStats()
         self._client = client
-        self._seen = _SeenIds()
-        self._cursor = ""
-        self._internal_ext = ""
+        self._seen = SeenIds()
+        self._resume = Resume()
+        self._resume_refused = False
         self._failure: BaseException | None = None
-        self._failures: Counter[ConnectPath] = Counter()
         self._gifts: GiftList | None = None
         self._task_group: TaskGroup | None = None
         self._connected = anyio.Event()
-        send, receive = anyio.create_memory_object_stream[Event](client.options.event_buffer)
+        self._changes = ChangeFeed()
+        self._ladder = Ladder(self._allowed_paths(), cooldown=options.backoff_max)
+        self._budget = ReconnectBudget(
+            max_failed=options.max_reconnects, backoff_base=options.backoff_base, backoff_max=options.backoff_max
+        )
+        self.stats.paths = self._ladder.health
+        self._info_at = anyio.current_time() if info is not None else None
+        self._last_frame_at: float | None = None
+        self._ended_by_message = False
+        self._gap_started: float | None = None
+        self._gap_reason: PathFailure | None = None
+        send, receive = anyio.create_memory_object_stream[Event](options.event_buffer)
         self._send: MemoryObjectSendStream[Event] = send
         self._receive: MemoryObjectReceiveStream[Event] = receive
 
@@ -194,8 +175,8 @@ class Live:
 
     async def close(self) -> None:
         """Stops watching; the event iterator ends."""
-        if self.state is not LiveState.ENDED:
-            self.state = LiveState.CLOSED
+        if self.state not in (LiveState.ENDED, LiveState.CLOSED):
+            self._set_state(LiveState.CLOSED)
         if self._task_group is not None:
             self._task_group.cancel_scope.cancel()
         self._send.close()
@@ -203,8 +184,39 @@ class Live:
     @property
     def events(self) -> AsyncIterator[Event]:
         """Typed events in arrival order, without the duplicates a reconnect replays. Ends when the stream ends;
-        raises :class:`ConnectionLostError` when every reconnect failed."""
+        raises :class:`ConnectionLostError` when reconnecting failed."""
         return _Events(self)
+
+    @property
+    def state_changes(self) -> AsyncIterator[StateChange]:
+        """Every :class:`StateChange` of the connection (the newest 100 first, then as they happen); ends when
+        watching ends. Iterate it in a task of its own, beside ``events``."""
+        return self._changes.reader()
+
+    @property
+    def liveness(self) -> Liveness:
+        """Whether the stream is live as this connection sees it: frames on the socket, weighed against the room's
+        status as last fetched (``TikTok.liveness`` asks every HTTP source afresh)."""
+        readings = [self._socket_reading()]
+        if self.info is not None:
+            age = anyio.current_time() - self._info_at if self._info_at is not None else None
+            readings.append(room_reading(self.info, age=age))
+        return decide(readings, room_id=self.room_id, username=self.username)
+
+    def _socket_reading(self) -> LivenessReading:
+        source = LivenessSource.SOCKET
+        if self._ended_by_message:
+            return LivenessReading(source, LiveStatus.OFFLINE, "the stream-end message came")
+        stale = self._client.options.stale_timeout
+        if self.state is LiveState.CONNECTED and self._last_frame_at is not None:
+            age = anyio.current_time() - self._last_frame_at
+            if age < stale:
+                path = self.path.value if self.path else "?"
+                return LivenessReading(source, LiveStatus.LIVE, f"a frame {age:.0f} s ago on the {path} path")
+        detail = self.state.value
+        if self.stats.last_failure is not None:
+            detail += f"; last failure: {self.stats.last_failure}"
+        return LivenessReading(source, LiveStatus.UNKNOWN, detail)
 
     async def wait_connected(self) -> None:
         """Returns once the connection is up (after the websocket's 101, or the first poll). Raises the reason
@@ -219,252 +231,247 @@ class Live:
             self._gifts = await self._client.get_gift_list(self.room_id)
         return self._gifts
 
+    def _set_state(
+        self, state: LiveState, *, failure: PathFailure | None = None, retry_in: float | None = None
+    ) -> None:
+        if state is self.state and failure is None:
+            return
+        change = StateChange(state, self.state, self.path, time.time(), failure, retry_in)
+        self.state = state
+        self.stats.last_change = change
+        self._changes.push(change)
+
     # -- the connection supervisor ------------------------------------------------------------------------------
 
     async def _supervise(self) -> None:
-        attempt = 0
         try:
+            path, _ = self._ladder.choose(anyio.current_time())
             while True:
-                path = self._choose_path()
-                connected_at: list[float] = []
+                attempt = _Attempt(path)
                 try:
-                    await self._run(path, connected_at)
+                    await self._attempt(attempt)
                     return
                 except _StreamEnded:
                     return
-                except (SignerAuthError, AgeRestrictedError) as error:
-                    if not self._can_fail_over(path, error):
-                        raise
-                    self._failures[path] = PATH_FAILURES_BEFORE_FAILOVER
-                    delay = 0.0
-                except (WebcastError, OSError) as error:
-                    alive = anyio.current_time() - connected_at[0] if connected_at else 0.0
-                    attempt = 1 if alive >= HEALTHY_SESSION else attempt + 1
-                    if alive < HEALTHY_SESSION:
-                        self._failures[path] += 1
-                    if await self._room_has_ended():
-                        return
-                    if self._exhausted(attempt):
-                        raise ConnectionLostError(attempt - 1) from error
-                    delay = self._delay(error, attempt)
-                    log.warning("%r: %s on the %s path; retry %d in %.1f s", self, error, path.value, attempt, delay)
-                self.state = LiveState.RECONNECTING
-                self.stats.reconnects += 1
-                await anyio.sleep(delay)
+                except RETRIABLE as error:
+                    failure = classify(error, path, connected=attempt.connected, proxied=attempt.proxied)
+                next_path = await self._recover(attempt, failure)
+                if next_path is None:
+                    return
+                path = next_path
         except Exception as error:
             self._failure = error
-            self.state = LiveState.CLOSED
+            self._set_state(LiveState.CLOSED, failure=self.stats.last_failure)
         finally:
             self._send.close()
             self._connected.set()
+            self._changes.close()
+
+    async def _recover(self, attempt: _Attempt, failure: PathFailure) -> ConnectPath | None:
+        """After ``attempt`` failed: the next path once the backoff passed, None when the stream ended, or the
+        reason to give up raised."""
+        now = anyio.current_time()
+        self.stats.failures[failure.kind] += 1
+        self.stats.last_failure = failure
+        if not attempt.productive:
+            self._ladder.failed(failure, now)
+        self._budget.reconnecting(attempt_failed=not attempt.productive)
+        self.stats.failed_attempts = self._budget.failed
+        if attempt.connected and self._gap_started is None:
+            self._gap_started = time.time()
+            self._gap_reason = failure
+        if await self._room_has_ended():
+            return None
+        if failure.kind in FINAL_KINDS and self._ladder.final() and failure.error is not None:
+            raise failure.error
+        if self._budget.exhausted and self._ladder.all_tried():
+            raise ConnectionLostError(self._budget.failed) from failure.error
+        path, circuit_wait = self._ladder.choose(now)
+        delay = max(self._budget.delay(failure), circuit_wait)
+        if path is not failure.path:
+            log.warning("%r: failing over from the %s path to %s", self, failure.path.value, path.value)
+        log.warning("%r: %s; retry %d in %.1f s", self, failure, self.stats.reconnects + 1, delay)
+        self._set_state(LiveState.RECONNECTING, failure=failure, retry_in=delay)
+        self.stats.reconnects += 1
+        await anyio.sleep(delay)
+        return path
 
     async def _room_has_ended(self) -> bool:
         """After a lost connection: did the stream end meanwhile? The control message that says so can be missed
         (it came before the room was entered, or while the socket was down), so ask the room's status."""
-        try:
-            info = await self._client.api.room_info(self.room_id)
-        except WebcastError:
-            return False
-        if info.is_live:
+        info: RoomInfo | None = None
+        with anyio.move_on_after(self._client.options.connect_timeout):
+            try:
+                info = await self._client.api.room_info(self.room_id)
+            except WebcastError:
+                return False
+        if info is None:
             return False
         self.info = info
-        self.state = LiveState.ENDED
+        self._info_at = anyio.current_time()
+        if info.is_live:
+            return False
+        self._set_state(LiveState.ENDED)
         log.info("%r: the stream ended while the connection was down (room status %d)", self, info.status)
         return True
 
-    def _exhausted(self, attempt: int) -> bool:
-        """Give up after ``max_reconnects`` consecutive failures, but not before every allowed path was tried."""
-        limit = self._client.options.max_reconnects
-        if attempt <= limit:
-            return False
-        return limit == 0 or all(self._failures[path] > 0 for path in self._allowed_paths())
-
-    def _can_fail_over(self, path: ConnectPath, error: BaseException) -> bool:
-        others = [p for p in self._allowed_paths() if p is not path]
-        return isinstance(error, SignerAuthError) and bool(others)
-
     def _allowed_paths(self) -> list[ConnectPath]:
-        mode = self._client.options.connect_mode
-        if mode != "auto":
-            return [ConnectPath(mode)]
-        first, second = (
-            (ConnectPath.SIGNED, ConnectPath.SIGNER_FREE)
-            if self._client.options.signer_api_key
-            else (ConnectPath.SIGNER_FREE, ConnectPath.SIGNED)
-        )
-        return [first, second, ConnectPath.POLLING]
-
-    def _choose_path(self) -> ConnectPath:
-        allowed = self._allowed_paths()
-        for path in allowed:
-            if self._failures[path] < PATH_FAILURES_BEFORE_FAILOVER:
-                if self.path is not None and path is not self.path:
-                    log.warning("%r: failing over from the %s path to %s", self, self.path.value, path.value)
-                return path
-        self._failures.clear()
-        return allowed[0]
-
-    def _delay(self, error: BaseException, attempt: int) -> float:
         options = self._client.options
-        if isinstance(error, DeviceBlockedError):
-            return min(DEVICE_BLOCKED_DELAY, options.backoff_max)
-        # Jittered exponential backoff: 2, 4, 8, 16, 30 s by default (PROTOCOL.md decision 3).
-        backoff = min(options.backoff_base**attempt, options.backoff_max)
-        backoff *= random.uniform(0.5, 1.0)
-        if isinstance(error, SignerRateLimitError):
-            return max(error.retry_after, backoff)
-        return backoff
+        if options.connect_mode != "auto":
+            return [ConnectPath(options.connect_mode)]
+        if options.signer_api_key:
+            paths = [ConnectPath.SIGNED, ConnectPath.SIGNER_FREE]
+        else:
+            paths = [ConnectPath.SIGNER_FREE, ConnectPath.SIGNED]
+        # TikTok answers guests' im/fetch with empty 200s (2026): polling is only worth trying with a session.
+        if options.session_id:
+            paths.append(ConnectPath.POLLING)
+        return paths
 
-    async def _run(self, path: ConnectPath, connected_at: list[float]) -> None:
-        self.path = path
-        if path is ConnectPath.POLLING:
-            await self._poll(connected_at)
+    # -- one attempt ------------------------------------------------------------------------------------------------
+
+    async def _attempt(self, attempt: _Attempt) -> None:
+        self.path = attempt.path
+        self._ladder.attempted(attempt.path)
+        options = self._client.options
+        if attempt.path is ConnectPath.POLLING:
+            attempt.sent_cursor = bool(self._resume.cursor)
+
+            async def on_result(response: protocol.FetchResponse) -> None:
+                self._productive(attempt, response.is_history)
+                await self._deliver(response.events, response.is_history)
+
+            await poll(
+                self._client.api,
+                self.room_id,
+                self._resume,
+                deadline=options.connect_timeout,
+                on_connected=lambda: self._mark_connected(attempt),
+                on_empty=self._count_empty_fetch,
+                on_result=on_result,
+            )
             return
-        connection = await (self._open_signer_free() if path is ConnectPath.SIGNER_FREE else self._open_signed())
-        connected_at.append(anyio.current_time())
-        self._mark_connected(path)
+        if attempt.path is ConnectPath.SIGNER_FREE:
+            connection = await self._open_signer_free(attempt)
+        else:
+            connection = await self._open_signed(attempt)
+        self._mark_connected(attempt)
         log.info("%r: connected", self)
+
+        async def on_frame(connection: WebSocketConnection, data: bytes) -> None:
+            await self._handle_frame(attempt, connection, data)
+
         try:
-            await self._pump(connection)
+            await run_session(
+                connection,
+                room_id=self.room_id,
+                cursor=self._resume.cursor if attempt.sent_cursor else "",
+                default_interval=options.heartbeat_interval,
+                stale_timeout=options.stale_timeout,
+                on_frame=on_frame,
+                trace=self._trace,
+            )
         finally:
             await connection.aclose()
 
-    def _mark_connected(self, path: ConnectPath) -> None:
-        self._failures[path] = 0
-        self.state = LiveState.CONNECTED
+    def _count_empty_fetch(self) -> None:
+        self.stats.empty_fetches += 1
+
+    def _mark_connected(self, attempt: _Attempt) -> None:
+        attempt.connected = True
+        self._set_state(LiveState.CONNECTED)
         self._connected.set()
 
-    def _ws_headers(self, cookie: str) -> list[tuple[str, str]]:
-        headers = [
-            ("User-Agent", self._client.user_agent),
-            ("Origin", "https://www.tiktok.com"),
-            ("Referer", "https://www.tiktok.com/"),
-            ("Accept-Language", "en-US,en;q=0.9"),
-            ("Cache-Control", "no-cache"),
-        ]
-        if cookie:
-            headers.append(("Cookie", cookie))
-        return headers
+    def _productive(self, attempt: _Attempt, history: tuple[bool, ...]) -> None:
+        """Messages came on ``attempt``: the path works, the backoff resets, and a gap before it closes."""
+        if not attempt.productive:
+            attempt.productive = True
+            self._ladder.succeeded(attempt.path)
+            self._budget.productive()
+            self.stats.failed_attempts = 0
+        self._close_gap(attempt, history)
 
-    def _client_params(self) -> dict[str, str]:
-        """The websocket query every client sends (webcast.md §5.1, signer-free.md §3.3)."""
-        user_agent = self._client.user_agent
-        name, _, version = user_agent.partition("/")
-        return {
-            "version_code": "180800",
-            "device_platform": "web",
-            "cookie_enabled": "true",
-            "screen_width": "1920",
-            "screen_height": "1080",
-            "browser_language": "en-US",
-            "browser_platform": "Win32",
-            "browser_name": name,
-            "browser_version": version,
-            "browser_online": "true",
-            "tz_name": "UTC",
-            "app_name": "tiktok_web",
-            "sup_ws_ds_opt": "1",
-            "update_version_code": "2.0.0",
-            "compress": "gzip",
-            "webcast_language": "en",
-            "ws_direct": "1",
-            "aid": "1988",
-            "live_id": "12",
-            "app_language": "en",
-            "client_enter": "1",
-            "room_id": str(self.room_id),
-            "identity": "audience",
-            "history_comment_count": "6",
-            "last_rtt": f"{random.uniform(100, 200):.3f}",
-            "heartbeat_duration": str(int(self._client.options.heartbeat_interval * 1000)),
-            "resp_content_type": "protobuf",
-            "did_rule": "3",
-        }
+    def _close_gap(self, attempt: _Attempt, history: tuple[bool, ...]) -> None:
+        if attempt.gap_closed:
+            return
+        attempt.gap_closed = True
+        if self._gap_started is None:
+            return
+        # A fresh start replays recent comments flagged as history; a resume sends only what was missed. (A room
+        # with no comments yet replays nothing either way, so a resume is then claimed on the cursor alone.)
+        resumed = attempt.sent_cursor and not any(history)
+        gap = Gap(self._gap_started, time.time(), attempt.path, self._gap_reason, resumed)
+        self.stats.gaps.append(gap)
+        self.stats.gap_seconds += gap.seconds or 0.0
+        if resumed:
+            self.stats.gaps_resumed += 1
+        else:
+            self.stats.gaps_lost += 1
+            log.warning(
+                "%r: reconnected without resuming; messages sent in the last %.1f s are lost", self, gap.seconds
+            )
+        self._gap_started = None
+        self._gap_reason = None
 
-    async def _open_signer_free(self) -> WebSocketConnection:
-        ttwid = await self._client.ttwid.get(self.username)
-        cookie = "; ".join(filter(None, [f"ttwid={ttwid.value}", self._client.session_cookie()]))
-        url = f"{self._client.urls.ws}{WS_PATH}?{urlencode(self._client_params())}"
+    async def _open_signer_free(self, attempt: _Attempt) -> WebSocketConnection:
+        client = self._client
+        with anyio.fail_after(client.options.connect_timeout):
+            ttwid = await client.ttwid.get(self.username)
+        cookie = "; ".join(filter(None, [f"ttwid={ttwid.value}", client.session_cookie()]))
+        params = client_params(self.room_id, client.user_agent, client.options.heartbeat_interval)
+        resume = self._resume if not self._resume_refused else Resume()
+        attempt.sent_cursor = bool(resume.cursor)
+        url = signer_free_url(client.urls.ws, params, resume)
         try:
-            return await self._connect(url, cookie)
+            return await self._connect(attempt, url, cookie)
         except DeviceBlockedError:
-            self._client.ttwid.rotate()
+            client.ttwid.rotate()
+            raise
+        except HandshakeRejectedError:
+            if attempt.sent_cursor:
+                # Resuming on this path is unconfirmed (see _wsurl): if TikTok refuses it, connect afresh.
+                self._resume_refused = True
             raise
 
-    async def _open_signed(self) -> WebSocketConnection:
-        signer = self._client.signer
-        boot = await signer.fetch(
-            self.room_id,
-            self._client.user_agent,
-            cursor=self._cursor,
-            session_cookie=self._client.session_cookie(),
-        )
-        self._client.jar.update_from_header(boot.cookies)
+    async def _open_signed(self, attempt: _Attempt) -> WebSocketConnection:
+        client = self._client
+        attempt.sent_cursor = bool(self._resume.cursor)
+        with anyio.fail_after(client.options.connect_timeout + SIGNER_PACING_WINDOW):
+            boot = await client.signer.fetch(
+                self.room_id,
+                client.user_agent,
+                cursor=self._resume.cursor,
+                session_cookie=client.session_cookie(),
+            )
+        client.jar.update_from_header(boot.cookies)
         response = boot.response
         if not response.push_server:
             raise SignerError("the signer's fetch result offers no websocket (push_server is empty)")
+        self._close_gap(attempt, response.is_history)
+        self._resume.remember(response.cursor, response.internal_ext)
         await self._deliver(response.events, response.is_history)
-        self._remember_cursor(response.cursor, response.internal_ext)
-        params = {k: v for k, v in response.route_params.items() if v}
-        params.update(self._client_params())
-        params.update({"cursor": response.cursor, "internal_ext": response.internal_ext, "ws_direct": "0"})
-        url = f"{response.push_server}{'&' if '?' in response.push_server else '?'}{urlencode(params)}"
-        return await self._connect(url, self._client.jar.header())
+        params = client_params(self.room_id, client.user_agent, client.options.heartbeat_interval)
+        return await self._connect(attempt, signed_url(response, params), client.jar.header())
 
-    async def _connect(self, url: str, cookie: str) -> WebSocketConnection:
-        options = self._client.options
-        return await connect_websocket(
-            url,
-            self._ws_headers(cookie),
-            ssl_context=self._client.ssl_context,
-            proxy=self._client.proxies.for_websocket(url),
-            timeout=options.connect_timeout,
-        )
-
-    async def _pump(self, connection: WebSocketConnection) -> None:
-        interval = _handshake_interval(connection.accepted.header("handshake-options"))
-        interval = interval or self._client.options.heartbeat_interval
-        # The outcome leaves the task group as it is, never wrapped in an exception group.
-        outcome: Exception | None = None
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(self._heartbeats, connection, interval)
-            try:
-                await self._receive_frames(connection)
-            except Exception as error:
-                outcome = error
-            tasks.cancel_scope.cancel()
-        if outcome is not None:
-            raise outcome
-
-    async def _receive_frames(self, connection: WebSocketConnection) -> None:
-        stale = self._client.options.stale_timeout
-        while True:
-            with anyio.move_on_after(stale) as wait:
-                data = await connection.receive()
-            if wait.cancelled_caught:
-                raise StaleConnectionError(f"no frame for {stale:.0f} s")
-            self._trace("in", data)
-            await self._handle_frame(connection, data)
-
-    async def _heartbeats(self, connection: WebSocketConnection, interval: float) -> None:
-        """A heartbeat, the enter-room frame, then a heartbeat every ``interval`` (PROTOCOL.md decision 4).
-        A failed send ends the heartbeats quietly: the receiving side sees the connection end."""
-        seq = 1
+    async def _connect(self, attempt: _Attempt, url: str, cookie: str) -> WebSocketConnection:
+        client = self._client
+        proxy = client.proxies.for_websocket(url)
+        attempt.proxied = proxy is not None
         try:
-            await self._send_frame(connection, protocol.encode_heartbeat(self.room_id, seq))
-            await self._send_frame(connection, protocol.encode_enter_room(self.room_id))
-            while True:
-                await anyio.sleep(interval)
-                seq += 1
-                await self._send_frame(connection, protocol.encode_heartbeat(self.room_id, seq))
-        except WebcastError as error:
-            log.debug("%r: heartbeats stopped: %s", self, error)
+            return await connect_websocket(
+                url,
+                ws_headers(client.user_agent, cookie),
+                ssl_context=client.ssl_context,
+                proxy=proxy,
+                timeout=client.options.connect_timeout,
+            )
+        except TRANSIENT_STREAM_ERRORS as error:
+            # The peer (or a proxy) went away while TLS or the proxy handshake was under way: transient.
+            raise NetworkError(f"connection ended while negotiating TLS or the proxy: {error!r}") from error
 
-    async def _send_frame(self, connection: WebSocketConnection, data: bytes) -> None:
-        self._trace("out", data)
-        await connection.send(data)
+    # -- frames and events ------------------------------------------------------------------------------------
 
-    async def _handle_frame(self, connection: WebSocketConnection, data: bytes) -> None:
+    async def _handle_frame(self, attempt: _Attempt, connection: WebSocketConnection, data: bytes) -> None:
         try:
             frame = protocol.decode_push_frame(data)
         except (DecodeError, CapacityError) as error:
@@ -472,19 +479,15 @@ class Live:
             log.warning("%r: dropped an undecodable frame: %s", self, error)
             return
         self.stats.frames += 1
+        self._last_frame_at = anyio.current_time()
         if frame.ack is not None:
             self._trace("out", frame.ack)
             connection.queue(frame.ack)
             self.stats.acks += 1
         if frame.payload_type == "msg":
-            self._remember_cursor(frame.cursor, frame.internal_ext)
+            self._productive(attempt, frame.is_history)
+            self._resume.remember(frame.cursor, frame.internal_ext)
             await self._deliver(frame.events, frame.is_history)
-
-    def _remember_cursor(self, cursor: str, internal_ext: str) -> None:
-        if cursor:
-            self._cursor = cursor
-        if internal_ext:
-            self._internal_ext = internal_ext
 
     async def _deliver(self, events: list[Event], history: tuple[bool, ...]) -> None:
         ended = False
@@ -511,27 +514,10 @@ class Live:
             if isinstance(event, ControlEvent) and event.action in STREAM_ENDED_ACTIONS:
                 ended = True
         if ended:
-            self.state = LiveState.ENDED
+            self._ended_by_message = True
+            self._set_state(LiveState.ENDED)
             log.info("%r: the stream ended", self)
             raise _StreamEnded
-
-    async def _poll(self, connected_at: list[float]) -> None:
-        """HTTP polling: the fallback when no websocket is accepted."""
-        api = self._client.api
-        first = True
-        while True:
-            body = await api.im_fetch(self.room_id, self._cursor or "0", self._internal_ext or "0")
-            try:
-                response = protocol.decode_fetch_response(body)
-            except DecodeError as error:
-                raise TikTokHTTPError(f"im/fetch answered an undecodable body: {error}") from error
-            if first:
-                first = False
-                connected_at.append(anyio.current_time())
-                self._mark_connected(ConnectPath.POLLING)
-            self._remember_cursor(response.cursor, response.internal_ext)
-            await self._deliver(response.events, response.is_history)
-            await anyio.sleep(max(response.fetch_interval, 1000) / 1000)
 
     def _trace(self, direction: str, data: bytes) -> None:
         trace = self._client.trace
@@ -539,16 +525,3 @@ class Live:
             trace.ws("in" if direction == "in" else "out", data)
         if self._client.options.extra_debug:
             log.debug("%r %s %d bytes", self, "<=" if direction == "in" else "=>", len(data))
-
-
-def _handshake_interval(options: str | None) -> float | None:
-    """``ping-interval`` (or ``ping_interval``) in seconds from the ``Handshake-Options`` header, if any."""
-    for part in (options or "").split(";"):
-        key, _, value = part.strip().partition("=")
-        if key.replace("_", "-") == "ping-interval":
-            try:
-                seconds = float(value)
-            except ValueError:
-                return None
-            return seconds if seconds > 0 else None
-    return None

@@ -22,7 +22,7 @@ Exception tree::
     │   └── SignerRateLimitError   it rate-limited us (429); ``retry_after`` says for how long
     ├── HandshakeRejectedError     the websocket upgrade was refused (TikTok answers 200 instead of 101)
     │   └── DeviceBlockedError     ... with ``Handshake-Msg: DEVICE_BLOCKED``: the guest identity was flagged
-    ├── ConnectionLostError        the connection dropped and every reconnect attempt failed
+    ├── ConnectionLostError        reconnecting failed max_reconnects times in a row on every allowed path
     └── StreamDownloadError        recording a stream failed (no ffmpeg, no stream URL, ffmpeg error)
 
 Messages never contain secrets (API keys, session ids, cookies).
@@ -142,10 +142,11 @@ class DeviceBlockedError(HandshakeRejectedError):
 
 
 class ConnectionLostError(WebcastError):
-    """The connection dropped and ``attempts`` reconnects failed; ``__cause__`` is the last failure."""
+    """Reconnecting failed ``attempts`` times in a row (attempts that brought no messages) on every allowed path;
+    ``__cause__`` is the last failure."""
 
     def __init__(self, attempts: int) -> None:
-        super().__init__(f"connection lost; gave up after {attempts} reconnect attempts")
+        super().__init__(f"connection lost; gave up after {attempts} failed attempts in a row")
         self.attempts = attempts
 
 

@@ -93,6 +93,34 @@ async def test_download_records_a_playable_file(live_room: tuple[Simulator, Room
     assert float(info["format"]["duration"]) > 1
 
 
+def client_urls(sim: Simulator) -> BaseUrls:
+    return BaseUrls(web=sim.urls.web, webcast=sim.urls.webcast, ws=sim.urls.ws, signer=sim.urls.signer)
+
+
+async def test_the_client_records_a_user_by_name(live_room: tuple[Simulator, RoomInfo], tmp_path: Path) -> None:
+    sim, _ = live_room
+    async with TikTok(base_urls=client_urls(sim)) as tiktok:
+        with anyio.fail_after(TIMEOUT):
+            result = await tiktok.download_stream(STREAMER, tmp_path / "by-name.mkv", quality="sd", duration=1)
+    assert result.quality == "sd" and result.bytes_written > 0 and not result.stopped
+    assert {"video", "audio"} <= codec_types(await probe(result.path))
+
+
+async def test_the_client_records_a_tracked_room_while_the_block_runs(
+    live_room: tuple[Simulator, RoomInfo], tmp_path: Path
+) -> None:
+    sim, _ = live_room
+    path = tmp_path / "tracked.mkv"
+    async with TikTok(base_urls=client_urls(sim)) as tiktok, tiktok.track_user(STREAMER) as live:
+        with anyio.fail_after(TIMEOUT):
+            async with tiktok.record(live, path, quality="ld") as recording:
+                async for progress in recording.updates(0.1):
+                    if progress.seconds >= 1:
+                        break
+    assert recording.done and path.stat().st_size > 0
+    assert "video" in codec_types(await probe(path))
+
+
 async def test_stop_finishes_the_file_and_reports_progress(
     live_room: tuple[Simulator, RoomInfo], tmp_path: Path
 ) -> None:

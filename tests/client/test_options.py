@@ -66,3 +66,14 @@ async def test_requests_and_frames_are_logged_without_secrets(
     assert "/api-live/user/room/" in text and "webcast/fetch" in text
     assert "<=" in text and "=>" in text
     assert KEY not in text and SESSION not in text and "ttwid=" not in text
+
+
+def test_options_are_keyword_arguments_or_one_options_object() -> None:
+    from tiktok_webcast import Options, TikTok
+
+    by_keyword = TikTok(connect_mode="polling", max_reconnects=9, include_history=False)
+    by_object = TikTok(options=Options(connect_mode="polling", max_reconnects=9, include_history=False))
+    assert by_keyword.options == by_object.options
+    assert by_keyword.options.max_reconnects == 9 and by_keyword.options.connect_mode == "polling"
+    with pytest.raises(TypeError):
+        TikTok(max_reconnect=9)  # type: ignore[call-arg]

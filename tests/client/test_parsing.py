@@ -9,7 +9,6 @@ import pytest
 from tiktok_webcast import BaseUrls, RoomInfo, TikTok, UserInfo
 from tiktok_webcast._api import normalize_username
 from tiktok_webcast._http import CookieJar
-from tiktok_webcast._live import _handshake_interval, _SeenIds
 from tiktok_webcast._redact import redact
 from tiktok_webcast._signer import _retry_after
 from tiktok_webcast.models import GiftList, PriceList
@@ -69,23 +68,6 @@ def test_cookie_jar_merges_every_pair_of_the_signer_header() -> None:
     jar.update_from_header("ttwid=abc; msToken=def;odd")
     assert jar.get("ttwid") == "abc" and jar.get("msToken") == "def"
     assert jar.header() == "tt-target-idc=useast1a; ttwid=abc; msToken=def"
-
-
-def test_handshake_options_give_the_heartbeat_interval() -> None:
-    assert _handshake_interval("compress=gzip; ping_interval=10") == 10
-    assert _handshake_interval("ping-interval=5") == 5
-    assert _handshake_interval("compress=gzip") is None
-    assert _handshake_interval(None) is None
-    assert _handshake_interval("ping-interval=soon") is None
-
-
-def test_seen_ids_drop_replays_and_stay_bounded() -> None:
-    seen = _SeenIds(capacity=3)
-    assert seen.first_time(1) and not seen.first_time(1)
-    assert seen.first_time(0) and seen.first_time(0)
-    for msg_id in (2, 3, 4):
-        assert seen.first_time(msg_id)
-    assert seen.first_time(1)
 
 
 def test_retry_after_reads_every_header_the_libraries_use() -> None:

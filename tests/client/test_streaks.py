@@ -80,3 +80,17 @@ def test_open_streaks_are_finished_when_the_stream_ends() -> None:
     streaks = tracker.finish_all()
     assert sorted((s.count, s.expired) for s in streaks) == [(2, True), (3, True)]
     assert tracker.open_streaks == 0 and tracker.finish_all() == []
+
+
+def test_two_senders_with_the_same_gift_and_group_id_stay_apart() -> None:
+    # Nothing says group ids are unique across senders: two viewers may stream the same gift under one id.
+    tracker = GiftStreakTracker()
+    tracker.feed(gift(1, user_id=1, group=7))
+    tracker.feed(gift(1, user_id=2, group=7))
+    tracker.feed(gift(2, user_id=1, group=7))
+    assert tracker.open_streaks == 2
+    [second] = tracker.feed(gift(4, end=True, user_id=2, group=7))
+    assert (second.user.id if second.user else None, second.count) == (2, 4)
+    assert tracker.open_streaks == 1
+    [first] = tracker.feed(gift(3, end=True, user_id=1, group=7))
+    assert (first.user.id if first.user else None, first.count) == (1, 3)
