@@ -179,3 +179,17 @@ async def test_no_secret_reaches_any_payload(serve: Any, tmp_path: Any) -> None:
     texts.append(log.read_text())
     assert any("1004" in text for text in texts)
     assert not any(session_id in text for text in texts)
+
+
+async def test_oversized_or_malformed_api_bodies_get_clear_errors(serve: Any) -> None:
+    async with serve(None, "alice") as server, httpx.AsyncClient(base_url=server.http_url) as http:
+        big = await http.post("/api/test-event", content=b"{" + b" " * 20_000 + b"}")
+        assert big.status_code == 413 and "larger than" in big.json()["error"]
+        array = await http.post("/api/test-event", json=[1, 2])
+        assert array.status_code == 400 and array.json() == {"error": "the body is a JSON object"}
+        rehearse = await http.post("/api/rehearse", json={"source": "elsewhere"})
+        assert rehearse.status_code == 400 and "source" in rehearse.json()["error"]
+        unknown = await http.get("/overlay/nonsense")
+        assert unknown.status_code == 404 and "no overlay" in unknown.json()["error"]
+        still = await http.post("/api/test-event", json={"kind": "like"})
+        assert still.status_code == 200 and still.json()["sent"]["type"] == "LikeEvent"
