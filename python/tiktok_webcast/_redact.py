@@ -173,7 +173,13 @@ class RedactingFilter(logging.Filter):
         if cleaned != message or record.args:
             record.msg = cleaned
             record.args = None
+        if record.exc_info and not record.exc_text:
+            # Handlers print exc_text when it is set: a traceback's messages are redacted too.
+            record.exc_text = redact(_FORMATTER.formatException(record.exc_info))
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 LOGGERS = (

@@ -54,6 +54,10 @@ class BaseUrls:
     signer: str = "https://api.eulerstream.com"
     """An EulerStream-compatible signing service."""
 
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={redact_url(getattr(self, name))!r}" for name in ("web", "webcast", "ws", "signer"))
+        return f"BaseUrls({shown})"
+
     @classmethod
     def from_json(cls, text: str) -> BaseUrls:
         """Reads ``{"web": ..., "webcast": ..., "ws": ..., "signer": ...}`` (what ``tiktok-webcast simulate
