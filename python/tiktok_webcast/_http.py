@@ -46,8 +46,9 @@ USER_AGENT = (
 """A desktop browser; ``browser_name``/``browser_version`` are derived from it as the web client does."""
 
 
-def browser_params(user_agent: str, *, logged_in: bool, language: str = "en", region: str = "US") -> dict[str, str]:
-    """The query block every WebCast HTTP call carries (webcast.md §2.2, TTL-py/TLC 2026 values)."""
+def browser_identity(user_agent: str, *, language: str = "en", region: str = "US") -> dict[str, str]:
+    """The browser description the web client sends on every HTTP call and on the websocket alike (webcast.md §2.2,
+    §5.1): the one place these values are built. ``browser_name``/``browser_version`` come from ``user_agent``."""
     name, _, version = user_agent.partition("/")
     return {
         "aid": "1988",
@@ -58,8 +59,19 @@ def browser_params(user_agent: str, *, logged_in: bool, language: str = "en", re
         "browser_online": "true",
         "browser_platform": "Win32",
         "browser_version": version,
-        "channel": "tiktok_web",
         "cookie_enabled": "true",
+        "screen_height": "1080",
+        "screen_width": "1920",
+        "tz_name": "UTC",
+        "webcast_language": language,
+    }
+
+
+def browser_params(user_agent: str, *, logged_in: bool, language: str = "en", region: str = "US") -> dict[str, str]:
+    """The query block every WebCast HTTP call carries (webcast.md §2.2, TTL-py/TLC 2026 values)."""
+    return {
+        **browser_identity(user_agent, language=language, region=region),
+        "channel": "tiktok_web",
         "data_collection_enabled": "true",
         "device_id": str(secrets.randbelow(9 * 10**18) + 10**18),
         "device_platform": "web_pc",
@@ -71,11 +83,7 @@ def browser_params(user_agent: str, *, logged_in: bool, language: str = "en", re
         "os": "windows",
         "priority_region": region,
         "region": region,
-        "screen_height": "1080",
-        "screen_width": "1920",
-        "tz_name": "UTC",
         "user_is_login": "true" if logged_in else "false",
-        "webcast_language": language,
     }
 
 
@@ -298,6 +306,11 @@ class HttpSession:
                 status=response.status_code,
                 url=where,
             )
+        if response.is_stream_consumed:
+            # A transport that built its response from bytes (a mock): the body is in memory, already decoded.
+            reader = BodyReader("", limit, where, response.status_code)
+            reader.feed(response.content)
+            return reader.finish()
         reader = BodyReader(encoding, limit, where, response.status_code)
         chunks = response.aiter_raw(READ_CHUNK)
         try:

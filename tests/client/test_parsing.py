@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from tiktok_webcast import BaseUrls, RoomInfo, TikTok, UserInfo
 from tiktok_webcast._api import normalize_username
-from tiktok_webcast._http import CookieJar
+from tiktok_webcast._http import CookieJar, HttpSession
 from tiktok_webcast._redact import redact
 from tiktok_webcast._signer import _retry_after
+from tiktok_webcast._ttwid import TtwidProvider
+from tiktok_webcast._urls import user_page_url
+from tiktok_webcast.exceptions import InvalidArgumentError
 from tiktok_webcast.models import GiftList, PriceList
 
 
@@ -44,7 +48,7 @@ def test_base_urls_from_one_url_and_json(monkeypatch: pytest.MonkeyPatch) -> Non
     assert BaseUrls.from_env().signer == "http://x:9"
     monkeypatch.delenv("TIKTOK_WEBCAST_URLS")
     assert BaseUrls.from_env() == BaseUrls()
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidArgumentError, match="must be a JSON object"):
         BaseUrls.from_json("[1]")
 
 
@@ -158,3 +162,82 @@ def test_gift_and_price_lists() -> None:
         }
     )
     assert prices.items[0].coins == 70 and prices.items[0].currency == "EUR"
+
+
+# -- URLs built with encoding; bad base URLs are typed errors --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "url"),
+    [
+        ("alice", "https://www.tiktok.com/@alice"),
+        ("../../api/evil?x=1#f", "https://www.tiktok.com/@..%2F..%2Fapi%2Fevil%3Fx%3D1%23f"),
+        ("a b/é", "https://www.tiktok.com/@a%20b%2F%C3%A9"),
+    ],
+)
+def test_user_pages_keep_the_username_one_path_segment(username: str, url: str) -> None:
+    assert user_page_url("https://www.tiktok.com/", username) == url
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+async def test_the_ttwid_source_cannot_be_steered_by_the_username() -> None:
+    seen: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        if request.url.path.startswith("/@"):
+            return httpx.Response(200, headers={"Set-Cookie": "ttwid=from-page; Path=/"})
+        return httpx.Response(200)  # the register endpoint gives no cookie this time
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        http = HttpSession(client, user_agent="test", jar=CookieJar(), log_requests=False)
+        provider = TtwidProvider(http, BaseUrls(web="https://web.example"))
+        token = await provider.get("../../webcast/fetch?apiKey=x")
+    assert token.value == "from-page"
+    page = seen[1]
+    assert page.host == "web.example"
+    assert page.raw_path == b"/@..%2F..%2Fwebcast%2Ffetch%3FapiKey%3Dx"
+    assert page.query == b""
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "{not json",
+            "TIKTOK_WEBCAST_URLS / base URLs JSON is not valid JSON: Expecting property name enclosed in "
+            "double quotes: line 1 column 2 (char 1)",
+        ),
+        (
+            "{}" + " " * 3 + "[",
+            "TIKTOK_WEBCAST_URLS / base URLs JSON is not valid JSON: Extra data: line 1 column 6 (char 5)",
+        ),
+        ('["x"]', "TIKTOK_WEBCAST_URLS / base URL: 'web' must be a http or https URL with a host, not '[\"x\"]'"),
+        ('{"web": 5}', "TIKTOK_WEBCAST_URLS / base URLs JSON: 'web' must be a URL string, not int"),
+        (
+            '{"ws": "http://x:1"}',
+            "TIKTOK_WEBCAST_URLS / base URLs JSON: 'ws' must be a ws or wss URL with a host, not 'http://x:1'",
+        ),
+        (
+            '{"signer": "https://u:pw@x:99999"}',
+            "TIKTOK_WEBCAST_URLS / base URLs JSON: 'signer' is not a valid URL (https://u:<redacted>@x:99999): "
+            "Port out of range 0-65535",
+        ),
+        (
+            "localhost:8080",
+            "TIKTOK_WEBCAST_URLS / base URL: 'web' must be a http or https URL with a host, not 'localhost:8080'",
+        ),
+        (
+            "[" * 100_000,
+            "TIKTOK_WEBCAST_URLS / base URL: 'web' must be a http or https URL with a host, not '" + "[" * 200 + "'",
+        ),
+    ],
+)
+def test_a_bad_tiktok_webcast_urls_is_an_invalid_argument(
+    value: str, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIKTOK_WEBCAST_URLS", value)
+    with pytest.raises(InvalidArgumentError) as caught:
+        TikTok()
+    assert str(caught.value) == message
