@@ -16,6 +16,7 @@ import anyio
 from tiktok_webcast import BaseUrls, TikTok, __version__
 from tiktok_webcast.cli._errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
 from tiktok_webcast.cli._render import Style, colour_wanted
+from tiktok_webcast.cli._status import WarningLines
 
 ENV_URLS = "TIKTOK_WEBCAST_URLS"
 ENV_SIGNER_KEY = "TIKTOK_SIGNER_API_KEY"
@@ -35,6 +36,8 @@ class Context:
     base_urls: BaseUrls | None = None
     """From ``--base-url``/``--urls``, else ``None`` (the client then reads ``TIKTOK_WEBCAST_URLS``)."""
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    warnings: WarningLines | None = None
+    """The handler showing the library's warnings (without ``-v``), so a status line can keep below them."""
 
     @property
     def urls_configured(self) -> bool:
@@ -136,7 +139,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> No
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tiktok_webcast.cli import _info, _record, _serve, _simulate, _watch
+    from tiktok_webcast.cli import _fleet, _info, _record, _serve, _simulate, _watch
 
     parser = argparse.ArgumentParser(
         prog="tiktok-webcast",
@@ -156,20 +159,28 @@ def build_parser() -> argparse.ArgumentParser:
     _record.add_commands(commands, common)
     _simulate.add_commands(commands)
     _serve.add_commands(commands, common)
+    _fleet.add_commands(commands, common)
     return parser
 
 
-def configure_logging(verbose: int, stream: TextIO) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+def configure_logging(verbose: int, stream: TextIO, style: Style) -> WarningLines | None:
+    """Without ``-v``: the library's warnings as styled lines with a hint (returned). With ``-v``: log lines with
+    the time and the logger, for diagnosis."""
+    root = logging.getLogger("tiktok_webcast")
+    root.propagate = False
+    if verbose == 0:
+        warnings = WarningLines(stream, style)
+        root.handlers[:] = [warnings]
+        root.setLevel(logging.WARNING)
+        return warnings
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-    root = logging.getLogger("tiktok_webcast")
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    root.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+    return None
 
 
-def make_context(args: argparse.Namespace, out: TextIO, err: TextIO) -> Context:
+def make_context(args: argparse.Namespace, out: TextIO, err: TextIO, warnings: WarningLines | None = None) -> Context:
     if args.base_url and args.urls:
         raise UsageError("give --base-url or --urls, not both")
     base_urls: BaseUrls | None = None
@@ -195,6 +206,7 @@ def make_context(args: argparse.Namespace, out: TextIO, err: TextIO) -> Context:
         err_style=Style(colour_wanted(err, args.color)),
         base_urls=base_urls,
         secrets=secrets,
+        warnings=warnings,
     )
 
 

@@ -1,0 +1,47 @@
+"""A worker's budget: how many rooms it may hold and how many handshakes it may start per minute (TikTok budgets
+handshakes per IP, so a worker that bursts gets its address flagged)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tiktok_webcast.fleet.errors import FleetError
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerBudget:
+    max_rooms: int = 20
+    """Creators one worker watches at most (the best-documented operator caps a worker at 20)."""
+    handshakes_per_minute: int = 30
+    """Connection attempts (room lookups and websocket handshakes) one worker starts in any 60 s window."""
+
+    def __post_init__(self) -> None:
+        if self.max_rooms < 1:
+            raise FleetError(f"max_rooms must be at least 1, not {self.max_rooms}")
+        if self.handshakes_per_minute < 1:
+            raise FleetError(f"handshakes_per_minute must be at least 1, not {self.handshakes_per_minute}")
+
+
+class HandshakeWindow:
+    """A sliding 60 s window of handshake start times: ``wait_time()`` says how long until the next is allowed."""
+
+    WINDOW = 60.0
+
+    def __init__(self, per_minute: int, clock: Callable[[], float]) -> None:
+        self._per_minute = per_minute
+        self._clock = clock
+        self._starts: deque[float] = deque()
+
+    def wait_time(self) -> float:
+        now = self._clock()
+        while self._starts and now - self._starts[0] >= self.WINDOW:
+            self._starts.popleft()
+        if len(self._starts) < self._per_minute:
+            return 0.0
+        return self.WINDOW - (now - self._starts[0])
+
+    def take(self) -> None:
+        """Records a handshake started now; call only when ``wait_time()`` is 0."""
+        self._starts.append(self._clock())

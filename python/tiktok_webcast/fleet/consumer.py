@@ -1,0 +1,105 @@
+"""Reading the fleet: typed events from a durable JetStream consumer, and the fleet's status."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import nats.errors
+import nats.js.errors
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from tiktok_webcast import protocol
+from tiktok_webcast.events import UnknownEvent
+from tiktok_webcast.exceptions import WebcastError
+from tiktok_webcast.fleet.broker import Broker
+from tiktok_webcast.fleet.leases import lease_holders
+from tiktok_webcast.fleet.publish import HEADER_METHOD, HEADER_ROOM, HEADER_USERNAME
+from tiktok_webcast.fleet.watchlist import WatchList
+
+
+@dataclass(frozen=True, slots=True)
+class FleetEvent:
+    """One event from the fleet: the typed event (decoded here, by our engine) and where it came from."""
+
+    username: str
+    room_id: int
+    event: Any
+    sequence: int
+    """The stream sequence: increasing, so a consumer can tell order and resume."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetStatus:
+    watched: list[str]
+    malformed: dict[str, str]
+    holders: dict[str, str]
+    """username -> the worker holding its lease."""
+    workers: dict[str, dict[str, Any]]
+    """worker id -> what it last published: its rooms and their states, its budget, why it waits."""
+
+    @property
+    def unclaimed(self) -> list[str]:
+        return [name for name in self.watched if name not in self.holders]
+
+
+async def fleet_status(broker: Broker) -> FleetStatus:
+    watched, malformed = await WatchList(broker).entries()
+    workers: dict[str, dict[str, Any]] = {}
+    try:
+        keys = await broker.buckets.workers.keys()
+    except nats.js.errors.NoKeysError:
+        keys = []
+    for key in keys:
+        try:
+            entry = await broker.buckets.workers.get(key)
+            data = json.loads(entry.value or b"{}")
+        except (nats.js.errors.KeyNotFoundError, ValueError):
+            continue
+        if isinstance(data, dict):
+            workers[key] = data
+    return FleetStatus(watched, malformed, await lease_holders(broker), workers)
+
+
+async def fleet_events(
+    broker: Broker, *, durable: str = "tiktok-webcast", subjects: str | None = None, batch: int = 256
+) -> AsyncIterator[FleetEvent]:
+    """Every event the workers published, from a durable consumer: a consumer that restarts with the same
+    ``durable`` name goes on where it stopped. Each message is acknowledged once its event has been handed over
+    (and the iterator resumed), so an event is never lost to a consumer that crashed while holding it."""
+    config = ConsumerConfig(
+        durable_name=durable,
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        max_ack_pending=batch * 4,
+    )
+    subscription = await broker.js.pull_subscribe(
+        subjects or broker.names.all_events, durable=durable, stream=broker.names.stream, config=config
+    )
+    try:
+        while True:
+            try:
+                messages = await subscription.fetch(batch, timeout=1.0)
+            except (nats.errors.TimeoutError, TimeoutError):
+                continue
+            for message in messages:
+                headers = message.headers or {}
+                method = headers.get(HEADER_METHOD) or message.subject.rsplit(".", 1)[-1]
+                try:
+                    event = protocol.decode_message(method, message.data)
+                except WebcastError as error:
+                    event = UnknownEvent(method, message.data, str(error))
+                yield FleetEvent(
+                    username=headers.get(HEADER_USERNAME, ""),
+                    room_id=int(headers.get(HEADER_ROOM) or message.subject.split(".")[1]),
+                    event=event,
+                    sequence=message.metadata.sequence.stream,
+                )
+                await message.ack()
+    finally:
+        # Closed late (a consumer that broke out of ``async for``), the connection may be gone already.
+        with contextlib.suppress(nats.errors.Error):
+            await subscription.unsubscribe()

@@ -1,0 +1,89 @@
+"""A real nats-server (Debian's package, installed by scripts/setup-nats) with JetStream on a free loopback port,
+started and stopped by the tests that use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import anyio
+import pytest
+
+from tiktok_webcast import BaseUrls, TikTok
+from tiktok_webcast.simulator import Creator, Scenario, Script, Simulator
+
+START_TIMEOUT = 15.0
+
+
+def nats_server_binary() -> str:
+    binary = shutil.which("nats-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("nats-server is missing: scripts/setup-nats installs it")
+        pytest.skip("nats-server is not installed (./scripts/setup-nats)")
+    return binary
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class NatsServer:
+    """``start()``/``stop()`` may be called again: the store directory and port stay, as for a restarted broker."""
+
+    def __init__(self, store: Path) -> None:
+        self.binary = nats_server_binary()
+        self.store = store
+        self.port = free_port()
+        self.url = f"nats://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [self.binary, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store)]
+        with open(self.store.parent / "nats-server.log", "ab") as log:
+            self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log_text = (self.store.parent / "nats-server.log").read_text(errors="replace")
+                raise RuntimeError(f"nats-server exited:\n{log_text}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"nats-server did not listen on {self.port} within {START_TIMEOUT} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self.process = None
+
+
+async def until(predicate: Callable[[], Awaitable[bool]], *, timeout: float, what: str) -> None:
+    """Waits (polling) until ``predicate()`` is true; fails the test naming ``what`` after ``timeout`` seconds."""
+    with anyio.move_on_after(timeout):
+        while not await predicate():
+            await anyio.sleep(0.05)
+        return
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def chatty_scenario(count: int, *, chat: float = 4.0, prefix: str = "creator") -> Scenario:
+    """``count`` live creators ``<prefix>0 ..``, each chatting ``chat`` times a second."""
+    creators = tuple(Creator(f"{prefix}{i}", script=Script(chat=chat)) for i in range(count))
+    return Scenario(name="fleet", seed=3, creators=creators)
+
+
+def client_factory(sim: Simulator) -> Callable[[], TikTok]:
+    urls = BaseUrls.from_json(json.dumps(sim.urls.as_dict()))
+    return lambda: TikTok(base_urls=urls, backoff_base=1.05, backoff_max=0.05, connect_timeout=5.0)

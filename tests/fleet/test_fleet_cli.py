@@ -1,0 +1,56 @@
+"""``tiktok-webcast fleet``: the watch list and status from the command line, against a real nats-server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fleet_helpers import NatsServer
+
+from tiktok_webcast.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], nats: NatsServer, *args: str) -> tuple[int, str, str]:
+    code = main(["fleet", "--nats", nats.url, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_add_list_remove_status(nats_server: NatsServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, nats_server, "add", "@alice", "bob") == (0, "watching @alice\nwatching @bob\n", "")
+    assert run(capsys, nats_server, "list") == (0, "alice\nbob\n", "")
+    assert run(capsys, nats_server, "remove", "alice") == (0, "stopped watching @alice\n", "")
+    code, out, err = run(capsys, nats_server, "remove", "alice")
+    assert (code, out) == (1, "")
+    assert err == "tiktok-webcast: @alice was not on the watch list\n"
+    code, out, _ = run(capsys, nats_server, "status", "--json")
+    assert code == 0
+    status = json.loads(out)
+    assert status["watched"] == ["bob"]
+    assert status["unclaimed"] == ["bob"]
+    assert status["workers"] == {}
+    code, out, _ = run(capsys, nats_server, "status")
+    assert out == "1 creators watched, 0 claimed, 0 workers\nunclaimed (1): bob\n"
+
+
+def test_bad_input_is_a_one_line_error(nats_server: NatsServer, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, nats_server, "add", "no spaces please")
+    assert (code, out) == (1, "")
+    assert err.splitlines()[0] == (
+        "tiktok-webcast: error: 'no spaces please' is not a TikTok username (letters, digits, '_' and '.', at most 24)"
+    )
+
+
+def test_an_unreachable_broker_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["fleet", "--nats", "nats://127.0.0.1:1", "list"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert err.startswith("tiktok-webcast: error: cannot reach NATS at nats://127.0.0.1:1")
+    assert "Traceback" not in err
+
+
+def test_worker_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["fleet", "worker", "--max-rooms", "0"])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert "argument --max-rooms: 0 must be at least 1" in err
