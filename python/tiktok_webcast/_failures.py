@@ -14,7 +14,9 @@ from tiktok_webcast._paths import ConnectPath
 from tiktok_webcast.exceptions import (
     AgeRestrictedError,
     BlockedError,
+    CapacityError,
     ConnectionClosedError,
+    DecodeError,
     HandshakeRejectedError,
     ProxyError,
     SignerAuthError,
@@ -123,6 +125,9 @@ def classify(error: BaseException, path: ConnectPath, *, connected: bool, proxie
         return failure(FailureKind.SIGNER_REJECTED, status=error.status)
     if isinstance(error, SignerError):
         return failure(FailureKind.SIGNER_DOWN, status=error.status)
+    if path is ConnectPath.SIGNED and not connected and isinstance(error, (DecodeError, CapacityError)):
+        # The signer's fetch result did not decode: the signer is broken, not the connection.
+        return failure(FailureKind.SIGNER_DOWN)
     if isinstance(error, HandshakeRejectedError):
         # A refusal without a reason is also what TikTok answers for a room that is no longer live; the
         # supervisor asks the room's status afterwards and reports OFFLINE when that is why.

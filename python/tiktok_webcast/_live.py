@@ -22,7 +22,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from tiktok_webcast import protocol
 from tiktok_webcast._core import ControlEvent, UnknownEvent
 from tiktok_webcast._dedupe import SeenIds
-from tiktok_webcast._failures import TRANSIENT_STREAM_ERRORS, PathFailure, classify
+from tiktok_webcast._failures import TRANSIENT_STREAM_ERRORS, FailureKind, PathFailure, classify
 from tiktok_webcast._ladder import FINAL_KINDS, Ladder
 from tiktok_webcast._liveness import Liveness, LivenessReading, LivenessSource, LiveStatus, decide, room_reading
 from tiktok_webcast._paths import ConnectPath
@@ -311,7 +311,10 @@ class Live:
         self._info_at = anyio.current_time()
         if info.is_live:
             return False
-        self._set_state(LiveState.ENDED)
+        path = self.path or ConnectPath.SIGNER_FREE
+        offline = PathFailure(FailureKind.OFFLINE, path, f"the room's status is {info.status}: the stream ended")
+        self.stats.failures[FailureKind.OFFLINE] += 1
+        self._set_state(LiveState.ENDED, failure=offline)
         log.info("%r: the stream ended while the connection was down (room status %d)", self, info.status)
         return True
 

@@ -18,6 +18,7 @@ from tiktok_webcast import (
     ControlEvent,
     FailureKind,
     LiveState,
+    LiveStatus,
     UnknownEvent,
     User,
     UserNotFoundError,
@@ -116,6 +117,10 @@ async def test_a_stream_end_missed_while_disconnected_still_ends_the_iterator(cl
         events = await collect_until(live, lambda got: False)
         assert not any(isinstance(e, ControlEvent) for e in events)
         assert live.state is LiveState.ENDED and live.info is not None and not live.info.is_live
+        change = live.stats.last_change
+        assert change is not None and change.state is LiveState.ENDED
+        assert change.failure is not None and change.failure.kind is FailureKind.OFFLINE
+        assert live.liveness.status is LiveStatus.OFFLINE
 
 
 async def test_a_dropped_socket_reconnects_without_loss_or_duplicates(client_for: Any) -> None:
