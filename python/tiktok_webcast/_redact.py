@@ -48,6 +48,7 @@ SECRET_NAMES = frozenset(
         # generic credentials
         "password",
         "signer_api_key",
+        "webhook_secret",
     }
 )
 """Names (lower case) whose values are secrets, as query parameters, cookies or mapping keys."""
