@@ -17,7 +17,13 @@ from tiktok_webcast import protocol
 from tiktok_webcast._bounds import clamp_seconds
 from tiktok_webcast._http import HttpSession
 from tiktok_webcast._redact import REDACTED, redact_url, register_secret
-from tiktok_webcast.exceptions import SignerAuthError, SignerError, SignerRateLimitError, TikTokHTTPError
+from tiktok_webcast.exceptions import (
+    ProxyError,
+    SignerAuthError,
+    SignerError,
+    SignerRateLimitError,
+    TikTokHTTPError,
+)
 
 log = logging.getLogger("tiktok_webcast.signer")
 
@@ -149,6 +155,8 @@ class Signer:
                 headers={**self._headers(), **(headers or {})},
                 cookies=False,
             )
+        except ProxyError:
+            raise  # the proxy failed, not the signer: the reason a caller shows must say so
         except TikTokHTTPError as error:
             raise SignerError(f"cannot reach the signer: {error}") from error
         if response.status_code in (401, 403):

@@ -123,6 +123,20 @@ async def test_a_bad_proxy_fails_http_with_a_proxy_error(
     assert PASSWORD not in message and PASSWORD not in shown
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+async def test_a_bad_proxy_on_the_way_to_the_signer_is_a_proxy_error_not_a_signer_error(client_for: Any) -> None:
+    proxy = LoopbackProxy("http", behaviour="refuse")
+    async with Simulator(_scenario(), tls=True) as sim, running(proxy) as url:
+        async with client_for(sim, proxy=url, ssl_context=sim.ssl_context(), signer_api_key="k") as client:
+            with pytest.raises(ProxyError) as caught:
+                await client.signer.fetch(sim.room_id("alice"), client.user_agent)
+    message = str(caught.value)
+    del caught  # the traceback holds httpcore's socket (see above)
+    gc.collect()
+    assert message.startswith("connection through the proxy http://127.0.0.1:")
+    assert "403 Forbidden" in message
+
+
 @pytest.mark.parametrize(("kind", "behaviour", "detail"), BAD_PROXIES)
 async def test_a_bad_proxy_fails_the_websocket_with_a_proxy_error(kind: str, behaviour: str, detail: str) -> None:
     proxy = LoopbackProxy(kind, behaviour=behaviour)
