@@ -21,9 +21,13 @@ from tiktok_webcast.streaks import finished_gifts
 TOP = 5
 
 
+def diamonds_word(count: int) -> str:
+    return "diamond" if count == 1 else "diamonds"
+
+
 def print_board(diamonds: Counter[str]) -> None:
     for rank, (name, total) in enumerate(diamonds.most_common(TOP), start=1):
-        print(f"  {rank}. {name:<24} {total:>8,} diamonds")
+        print(f"  {rank}. {name:<24} {total:>8,} {diamonds_word(total)}")
 
 
 async def leaderboard(username: str) -> None:
@@ -32,7 +36,10 @@ async def leaderboard(username: str) -> None:
         async for streak in finished_gifts(live.events):
             name = f"@{streak.user.username}" if streak.user else "someone"
             diamonds[name] += streak.diamonds
-            print(f"{name} sent {streak.name} x{streak.count} ({streak.diamonds} diamonds)", flush=True)
+            print(
+                f"{name} sent {streak.name} x{streak.count} ({streak.diamonds} {diamonds_word(streak.diamonds)})",
+                flush=True,
+            )
     print("the stream ended; final leaderboard:")
     print_board(diamonds)
 

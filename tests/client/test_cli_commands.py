@@ -528,7 +528,9 @@ async def test_ctrl_c_finishes_a_recording(sim: Simulator, tmp_path: Path) -> No
 async def test_ctrl_c_during_a_request_exits_130(sim: Simulator) -> None:
     sim.add_fault(Slow(delay=30, path="/api-live/user/room/"))
     async with running_cli("info", HOST, urls=urls_json(sim)) as run:
-        await anyio.sleep(1.5)  # well past interpreter start-up: either way Ctrl-C must give 130
+        # Once the request is held by the simulator: the command is running, past the interpreter's start-up.
+        with anyio.fail_after(TIMEOUT):
+            await sim.wait_until(lambda: bool(sim.fired_faults))
         run.process.send_signal(signal.SIGINT)
         result = await run.finish()
     assert result.returncode == 130, result.output
@@ -575,3 +577,243 @@ async def test_watch_without_a_user_plays_the_demo(anyio_backend: str) -> None:
     assert "bundled simulator" in result.stderr
     assert "@tiktok_webcast_demo" in result.stderr
     assert any(" chat " in line for line in result.stdout.splitlines())
+
+
+# -- messages: exact text ------------------------------------------------------------------------------------
+
+
+def error_lines(result: Result) -> list[str]:
+    return result.stderr.splitlines()
+
+
+async def test_record_refuses_to_overwrite_without_force(sim: Simulator, tmp_path: Path) -> None:
+    existing = tmp_path / "live.mkv"
+    existing.write_bytes(b"an earlier recording")
+    refused = await run_cli("record", HOST, "-o", "live.mkv", urls=urls_json(sim), cwd=tmp_path)
+    assert refused.returncode == 1
+    assert error_lines(refused) == [
+        "tiktok-webcast: error: live.mkv already exists",
+        "  hint: pass --force to overwrite it, or choose another -o FILE",
+    ]
+    assert existing.read_bytes() == b"an earlier recording"
+    # --force gets past the check: here to ffmpeg, which is missing
+    forced = await run_cli(
+        "record",
+        HOST,
+        "-o",
+        "live.mkv",
+        "--force",
+        "--ffmpeg",
+        "/nonexistent/ffmpeg",
+        urls=urls_json(sim),
+        cwd=tmp_path,
+    )
+    assert forced.returncode == 1
+    assert "ffmpeg not found" in forced.stderr
+
+
+async def test_an_unknown_room_id_is_explained(sim: Simulator) -> None:
+    hint = (
+        "  hint: room ids change with every stream: `tiktok-webcast info USER` shows a user's current room, "
+        "or watch by USER"
+    )
+    for args in (["room", "999"], ["watch", "--room", "999"]):
+        result = await run_cli(*args, urls=urls_json(sim))
+        assert result.returncode == 3, result.output
+        assert error_lines(result)[-2:] == [
+            "tiktok-webcast: error: TikTok has no room 999 (room/info answered status_code 4003102 for room 999)",
+            hint,
+        ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:  # a loopback port nobody listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_network_failures_come_with_a_hint() -> None:
+    port = free_port()
+    direct = run_sync("info", "someone", "--base-url", f"http://127.0.0.1:{port}")
+    assert direct.returncode == 1
+    first, hint = error_lines(direct)
+    assert first.startswith(f"tiktok-webcast: error: network error: GET http://127.0.0.1:{port}/")
+    assert hint == (
+        "  hint: check the internet connection (and --base-url or TIKTOK_WEBCAST_URLS, if set); -v shows each request"
+    )
+
+    proxied = run_sync("info", "someone", "--proxy", f"http://127.0.0.1:{port}")
+    assert proxied.returncode == 1
+    first, hint = error_lines(proxied)
+    assert first.startswith(f"tiktok-webcast: error: connection through the proxy http://127.0.0.1:{port} failed")
+    assert hint == "  hint: check --proxy (or HTTPS_PROXY / ALL_PROXY): is the proxy running, is its URL right?"
+
+
+def test_a_missing_extra_is_named() -> None:
+    message, hint, code = explain(ModuleNotFoundError("No module named 'wsproto'", name="wsproto"))
+    assert (message, hint, code) == (
+        "this needs the simulator extra, which is not installed (no module 'wsproto')",
+        "pip install 'tiktok-webcast[simulator]'",
+        1,
+    )
+
+
+async def test_watch_json_gives_every_id_as_a_string_too(sim: Simulator) -> None:
+    big = 7_123_456_789_012_345_678  # above 2**53: a double rounds it
+    fan = User(id=big, username="fan", nickname="Fan")
+    async with running_cli("watch", HOST, "--json", urls=urls_json(sim)) as run:
+        await run.wait_for(connected)
+        sim.inject(HOST, ChatEvent(user=fan, comment="big id", msg_id=big + 1))
+        sim.end_stream(HOST)
+        result = await run.finish()
+    line = next(line for line in result.stdout.splitlines() if '"big id"' in line)
+    assert f'"id": {big}, "id_str": "{big}"' in line
+    assert f'"msg_id": {big + 1}, "msg_id_str": "{big + 1}"' in line
+    as_doubles = json.loads(line, parse_int=float)  # what jq and JavaScript read
+    assert as_doubles["user"]["id"] != big
+    assert int(as_doubles["user"]["id_str"]) == big
+
+    info = json.loads((await run_cli("info", HOST, "--json", urls=urls_json(sim))).stdout)
+    assert info["room_id_str"] == str(sim.room_id(HOST))
+    assert info["user_id_str"] == str(info["user_id"])
+
+
+def test_id_twins_follow_the_rule() -> None:
+    from tiktok_webcast.cli._json import with_id_strings
+
+    data = {"id": 5, "room_id": 2**60, "count": 2**60, "likes": 3, "flag": True, "user_ids": [1, 2], "group_id": 0}
+    assert with_id_strings(data) == {
+        "id": 5,
+        "id_str": "5",
+        "room_id": 2**60,
+        "room_id_str": str(2**60),
+        "count": 2**60,
+        "count_str": str(2**60),
+        "likes": 3,
+        "flag": True,
+        "user_ids": [1, 2],
+        "user_ids_str": ["1", "2"],
+        "group_id": 0,
+        "group_id_str": "0",
+    }
+
+
+def test_amounts_are_pluralised() -> None:
+    from tiktok_webcast.cli._render import EventFormatter, Style
+
+    formatter = EventFormatter(Style(False), clock_now=lambda: 0.0)
+    one = GiftEvent(id=1, name="Rose", cost=1, type=1, user=viewer("bob"), repeat_count=1, repeat_end=True)
+    two = GiftEvent(id=1, name="Rose", cost=1, type=1, user=viewer("bob"), repeat_count=2, repeat_end=True)
+    assert formatter.event(one).endswith("sent Rose x1 = 1 diamond")
+    assert formatter.event(two).endswith("sent Rose x2 = 2 diamonds")
+
+
+class FakeLive:
+    """What the status line and the warnings read of a tracked room."""
+
+    def __init__(self) -> None:
+        from tiktok_webcast import ConnectPath, LiveState
+
+        self.username = "host_creator"
+        self.room_id = 7
+        self.state = LiveState.CONNECTED
+        self.path = ConnectPath.SIGNER_FREE
+        self.info = type("Info", (), {"viewers": 1234, "start_time": 1_000_000})()
+        self.stats = type("Stats", (), {"events": 0})()
+
+    def __repr__(self) -> str:
+        return "<Live @host_creator state=connected path=signer_free events=0>"
+
+
+def test_the_status_line_shows_state_path_viewers_uptime_and_rate() -> None:
+    import io
+
+    from tiktok_webcast import ViewersEvent
+    from tiktok_webcast.cli._render import Style
+    from tiktok_webcast.cli._status import StatusLine
+
+    now = [100.0]
+    live = FakeLive()
+    status = StatusLine(
+        io.StringIO(), Style(False), enabled=True, monotonic=lambda: now[0], wall_clock=lambda: 1_000_000 + 3723.0
+    )
+    status.watch(live)
+    assert status.text() == "● connected via signer_free  ·  1,234 viewers  ·  up 1:02:03  ·  0.0 events/s"
+    now[0] += 2.0
+    live.stats.events = 10
+    status.saw(ViewersEvent(viewers=1))
+    assert status.text() == "● connected via signer_free  ·  1 viewer  ·  up 1:02:03  ·  5.0 events/s"
+
+
+def test_warnings_are_one_styled_line_with_a_hint() -> None:
+    import io
+    import logging
+
+    from tiktok_webcast.cli._render import Style
+    from tiktok_webcast.cli._status import WarningLines
+
+    stream = io.StringIO()
+    handler = WarningLines(stream, Style(False))
+    logger = logging.getLogger("tiktok_webcast.test_cli_warnings")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("%r: %s; retry %d in %.1f s", FakeLive(), "dropped on the signer_free path: 1006", 1, 1.5)
+        logger.warning("%r: dropped an undecodable frame: %s", FakeLive(), "bad varint")
+        logger.warning("<Live room 7 state=connected path=polling events=3>: something new")
+    finally:
+        logger.removeHandler(handler)
+    assert stream.getvalue().splitlines() == [
+        "warning: @host_creator: dropped on the signer_free path: 1006; retry 1 in 1.5 s",
+        "  hint: reconnecting by itself; Ctrl-C stops, -v shows each attempt",
+        "warning: @host_creator: dropped an undecodable frame: bad varint",
+        "  hint: TikTok may have changed a message; --trace FILE records it for a bug report",
+        "warning: room 7: something new",
+        "  hint: -v shows more",
+    ]
+
+
+async def test_a_dropped_connection_is_a_warning_line_not_a_log_record(sim: Simulator) -> None:
+    async with running_cli("watch", HOST, urls=urls_json(sim)) as run:
+        await run.wait_for(connected)
+        sim.drop_sockets(HOST)
+        await run.wait_for(lambda r: "hint: reconnecting by itself" in r.stderr)
+        sim.end_stream(HOST)
+        result = await run.finish()
+    assert result.returncode == 0, result.output
+    warning = next(line for line in error_lines(result) if line.startswith("warning: "))
+    assert warning.startswith(f"warning: @{HOST}: ")
+    assert "<Live" not in result.stderr
+    assert " WARNING " not in result.stderr  # no log record format without -v
+
+
+def test_the_status_line_is_drawn_on_a_terminal(tmp_path: Path) -> None:
+    """On a pseudo-terminal, the demo's status line appears (redrawn in place, on stderr) below the events."""
+    import pty
+    import selectors
+    import subprocess
+    import time
+
+    main_fd, terminal_fd = pty.openpty()
+    process = subprocess.Popen(
+        command("watch"), env=cli_env(), stdin=terminal_fd, stdout=terminal_fd, stderr=terminal_fd
+    )
+    os.close(terminal_fd)
+    seen = ""
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(main_fd, selectors.EVENT_READ)
+            while "events/s" not in seen and time.monotonic() < deadline and process.poll() is None:
+                if selector.select(timeout=1.0):
+                    seen += os.read(main_fd, 65536).decode(errors="replace")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=TIMEOUT)
+        os.close(main_fd)
+    plain = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", seen)
+    status = plain.split("\r")[-1] if "events/s" in plain.split("\r")[-1] else plain
+    assert re.search(r"● connected via \w+  ·  [\d,]+ viewers?  ·  (up|watched) [\d:]+  ·  [\d.]+ events/s", status), (
+        plain
+    )
+    assert "Traceback" not in plain

@@ -22,6 +22,7 @@ from tiktok_webcast.cli._app import (
     stream_is_utf8_safe,
 )
 from tiktok_webcast.cli._errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, explain
+from tiktok_webcast.cli._render import Style, colour_wanted
 
 __all__ = ["main"]
 
@@ -39,10 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.extra_args = extra
     for stream in (sys.stdout, sys.stderr):
         stream_is_utf8_safe(stream)
-    configure_logging(args.verbose, sys.stderr)
     context: Context | None = None
     try:
-        context = make_context(args, sys.stdout, sys.stderr)
+        warnings = configure_logging(args.verbose, sys.stderr, Style(colour_wanted(sys.stderr, args.color)))
+        context = make_context(args, sys.stdout, sys.stderr, warnings)
         return run_command(get_command(args), context)
     except UsageError as error:
         print_usage_error(parser, str(error))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import httpx
 
 from tiktok_webcast._redact import redact
@@ -11,6 +14,8 @@ from tiktok_webcast.exceptions import (
     ConnectionLostError,
     DeviceBlockedError,
     HandshakeRejectedError,
+    NetworkError,
+    ProxyError,
     SignerAuthError,
     SignerError,
     SignerRateLimitError,
@@ -28,9 +33,42 @@ EXIT_NOT_FOUND = 3
 EXIT_OFFLINE = 4
 EXIT_INTERRUPTED = 130
 
+# The modules each extra of pyproject.toml brings, for the hint when one is missing.
+EXTRA_OF_MODULE = {"h11": "simulator", "wsproto": "simulator", "trio": "cli"}
+
 
 class UsageError(Exception):
     """The command line asks for something that cannot work (exit code 2)."""
+
+
+class UnknownRoomError(Exception):
+    """TikTok answered a room id with an error: no such room (exit code 3, like a user not found)."""
+
+    def __init__(self, room_id: int, answer: Exception) -> None:
+        super().__init__(f"TikTok has no room {room_id} ({answer})")
+        self.room_id = room_id
+
+
+class OutputExistsError(Exception):
+    """The file to write exists, and ``--force`` was not given."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} already exists")
+        self.path = path
+
+
+@contextmanager
+def room_lookup(room_id: int | None) -> Iterator[None]:
+    """Turns TikTok's refusal of a room id into :class:`UnknownRoomError`; a network failure or a block stays what
+    it is (the room may exist)."""
+    try:
+        yield
+    except (NetworkError, BlockedError):
+        raise
+    except TikTokHTTPError as error:
+        if room_id is None:
+            raise
+        raise UnknownRoomError(room_id, error) from error
 
 
 def explain(error: BaseException, *, has_session: bool = False) -> tuple[str, str | None, int]:
@@ -39,6 +77,15 @@ def explain(error: BaseException, *, has_session: bool = False) -> tuple[str, st
     match error:
         case UsageError():
             return message, None, EXIT_USAGE
+        case UnknownRoomError():
+            return (
+                message,
+                "room ids change with every stream: `tiktok-webcast info USER` shows a user's current room, "
+                "or watch by USER",
+                EXIT_NOT_FOUND,
+            )
+        case OutputExistsError():
+            return message, "pass --force to overwrite it, or choose another -o FILE", EXIT_ERROR
         case UserNotFoundError():
             return message, "check the spelling (the name after the @ in the profile URL)", EXIT_NOT_FOUND
         case UserOfflineError():
@@ -76,6 +123,18 @@ def explain(error: BaseException, *, has_session: bool = False) -> tuple[str, st
             )
         case HandshakeRejectedError():
             return message, "try --connect-mode signed or --connect-mode polling", EXIT_ERROR
+        case ProxyError():
+            return (
+                message,
+                "check --proxy (or HTTPS_PROXY / ALL_PROXY): is the proxy running, is its URL right?",
+                EXIT_ERROR,
+            )
+        case NetworkError():
+            return (
+                f"network error: {message}",
+                "check the internet connection (and --base-url or TIKTOK_WEBCAST_URLS, if set); -v shows each request",
+                EXIT_ERROR,
+            )
         case BlockedError():
             return message, "TikTok is refusing this network: try --proxy or --session-id", EXIT_ERROR
         case ConnectionLostError():
@@ -84,7 +143,18 @@ def explain(error: BaseException, *, has_session: bool = False) -> tuple[str, st
         case StreamDownloadError() | TikTokHTTPError() | WebcastError():
             return message, None, EXIT_ERROR
         case httpx.HTTPError():
-            return f"network error: {message}", "check the connection and --base-url/--proxy", EXIT_ERROR
+            return (
+                f"network error: {message}",
+                "check the internet connection (and --base-url or TIKTOK_WEBCAST_URLS, if set); -v shows each request",
+                EXIT_ERROR,
+            )
+        case ModuleNotFoundError() if error.name in EXTRA_OF_MODULE:
+            extra = EXTRA_OF_MODULE[error.name]
+            return (
+                f"this needs the {extra} extra, which is not installed (no module {error.name!r})",
+                f"pip install 'tiktok-webcast[{extra}]'",
+                EXIT_ERROR,
+            )
         case OSError():
             return message, None, EXIT_ERROR
     return f"{type(error).__name__}: {message}", "this is a bug; please report it (run with -v)", EXIT_ERROR

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from tiktok_webcast.cli._app import Command, Context
-from tiktok_webcast.cli._errors import EXIT_OK, UsageError
-from tiktok_webcast.cli._render import Style, local_time, number
+from tiktok_webcast.cli._errors import EXIT_OK, UsageError, room_lookup
+from tiktok_webcast.cli._json import dumps
+from tiktok_webcast.cli._render import Style, local_time, number, plural
 from tiktok_webcast.models import FeedPage, Gift, PriceList, RoomInfo, UserInfo
 
 ROOM_STATUS = {2: "live", 3: "paused", 4: "ended"}
@@ -21,7 +21,9 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         parser: argparse.ArgumentParser = commands.add_parser(
             name, parents=[common], help=help_text, description=help_text
         )
-        parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+        parser.add_argument(
+            "--json", action="store_true", help="print JSON instead of text (each id also as a string, <name>_str)"
+        )
         return parser
 
     parser = add("info", "a user's profile and whether they are live")
@@ -60,7 +62,7 @@ def plain(value: Any) -> Any:
 
 
 def _json(context: Context, value: Any) -> int:
-    print(json.dumps(plain(value), ensure_ascii=False, indent=2), file=context.out)
+    print(dumps(plain(value), indent=2), file=context.out)
     return EXIT_OK
 
 
@@ -107,7 +109,8 @@ def print_user(context: Context, user: UserInfo) -> None:
 
 async def room(context: Context) -> int:
     async with context.client() as tiktok:
-        info = await tiktok.get_room_info(context.args.room_id)
+        with room_lookup(context.args.room_id):
+            info = await tiktok.get_room_info(context.args.room_id)
     if context.args.json:
         return _json(context, info)
     print_room(context, info)
@@ -155,7 +158,7 @@ def print_gifts(context: Context, gifts: list[Gift]) -> None:
     for gift in gifts:
         streak = "yes" if gift.type == 1 else ""
         print(f"{gift.id:>8}  {number(gift.diamond_count):>8}  {streak:6}  {gift.name}", file=context.out)
-    print(s(f"{len(gifts)} gifts", "dim"), file=context.out)
+    print(s(plural(len(gifts), "gift"), "dim"), file=context.out)
 
 
 async def prices(context: Context) -> int:

@@ -7,10 +7,12 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from tiktok_webcast._api import normalize_username
 from tiktok_webcast._download import CONTAINERS, Recording, record_stream
 from tiktok_webcast.cli._app import Command, Context
-from tiktok_webcast.cli._errors import EXIT_OK, UsageError
+from tiktok_webcast.cli._errors import EXIT_OK, OutputExistsError, UsageError
 from tiktok_webcast.cli._render import clock, size
 from tiktok_webcast.exceptions import UserOfflineError
 
@@ -32,8 +34,10 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        help="where to write (default: USER-<date>T<time>.mkv in this directory)",
+        help="where to write (default: USER-<date>T<time>.mkv in this directory); never over an existing file "
+        "unless --force",
     )
+    parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     parser.add_argument("--quality", metavar="Q", help="origin, uhd, hd, sd, ld, ao... (default: the best)")
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     parser.add_argument("--ffmpeg", default="ffmpeg", metavar="PATH", help="the ffmpeg to run (default: ffmpeg)")
@@ -57,6 +61,8 @@ async def record(context: Context) -> int:
         raise UsageError("--duration must be positive")
     if args.output and Path(args.output).suffix.lower() not in CONTAINERS:
         raise UsageError(f"--output must end in one of {', '.join(CONTAINERS)}")
+    if args.output and not args.force and await anyio.Path(args.output).exists():
+        raise OutputExistsError(args.output)
     async with context.client() as tiktok:
         user = await tiktok.get_user_info(args.user)
         username = user.username or normalize_username(args.user)

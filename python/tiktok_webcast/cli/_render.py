@@ -86,6 +86,11 @@ def number(value: int) -> str:
     return f"{value:,}"
 
 
+def plural(count: int, word: str) -> str:
+    """``1 diamond``, ``2 diamonds``, ``1,000 diamonds``."""
+    return f"{number(count)} {word}{'' if count == 1 else 's'}"
+
+
 def size(value: float) -> str:
     """Bytes for people: ``980 B``, ``1.2 MB``."""
     for unit in ("B", "kB", "MB", "GB"):
@@ -135,7 +140,7 @@ class EventFormatter:
         late = self.style(" (final message missing)", "dim") if streak.expired else ""
         text = (
             f"{who(gift.user, self.style)} sent {self.style(gift.name or f'gift {gift.id}', 'bold')} "
-            f"x{streak.count} {self.style(f'= {number(streak.diamonds)} diamonds', 'dim')}{late}"
+            f"x{streak.count} {self.style('= ' + plural(streak.diamonds, 'diamond'), 'dim')}{late}"
         )
         return self._line("GiftEvent", gift.timestamp, text)
 
@@ -152,13 +157,13 @@ class EventFormatter:
             case ev.ChatEvent():
                 return f"{who(event.user, s)}: {event.comment}"
             case ev.EmoteChatEvent():
-                return f"{who(event.user, s)} sent {len(event.emotes)} emote(s)"
+                return f"{who(event.user, s)} sent {plural(len(event.emotes), 'emote')}"
             case ev.GiftEvent():
                 name = s(event.name or f"gift {event.id}", "bold")
                 count = max(event.repeat_count, 1)
                 if event.streakable and not event.streak_finished:
                     return f"{who(event.user, s)} is sending {name} x{count}{s('…', 'dim')}"
-                worth = s(f"= {number(event.diamonds)} diamonds", "dim")
+                worth = s(f"= {plural(event.diamonds, 'diamond')}", "dim")
                 return f"{who(event.user, s)} sent {name} x{count} {worth}"
             case ev.LikeEvent():
                 total = s(f"(total {number(event.total_likes)})", "dim")
@@ -181,7 +186,7 @@ class EventFormatter:
                 months = f" (month {event.sub_month})" if event.sub_month else ""
                 return f"{who(event.user, s)} subscribed{months}"
             case ev.EnvelopeEvent():
-                chest = f"a treasure chest of {number(event.diamond_count)} diamonds"
+                chest = f"a treasure chest of {plural(event.diamond_count, 'diamond')}"
                 return f"{event.sender_name or 'someone'} dropped {chest}"
             case ev.PinEvent():
                 pinned = event.chat.comment if event.chat is not None else event.pinned_method

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from contextlib import AsyncExitStack, nullcontext
 from typing import Any
 
 import anyio
@@ -12,8 +13,10 @@ from tiktok_webcast import BaseUrls, Live, LiveState, TikTok, event_to_dict, pro
 from tiktok_webcast._api import normalize_username
 from tiktok_webcast._core import GiftEvent, UnknownEvent
 from tiktok_webcast.cli._app import Command, Context
-from tiktok_webcast.cli._errors import EXIT_OK, UsageError
-from tiktok_webcast.cli._render import EventFormatter, number, spinning
+from tiktok_webcast.cli._errors import EXIT_OK, UsageError, room_lookup
+from tiktok_webcast.cli._json import dumps
+from tiktok_webcast.cli._render import EventFormatter, plural, spinning
+from tiktok_webcast.cli._status import StatusLine
 from tiktok_webcast.exceptions import DecodeError
 from tiktok_webcast.streaks import GiftStreak, GiftStreakTracker
 from tiktok_webcast.trace import HttpRecord, WsRecord, read_trace
@@ -54,7 +57,11 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="one JSON object per event (event_to_dict)")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per event (event_to_dict; each id also as a string, in <name>_str)",
+    )
     parser.add_argument(
         "--streaks", action="store_true", help="show a gift streak once, when it finishes, with its total"
     )
@@ -64,8 +71,9 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 class EventPrinter:
     """Writes events to stdout as coloured lines or JSON, folding gift streaks when asked."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, status: StatusLine | None = None) -> None:
         self.out = context.out
+        self.status = status
         self.json = bool(context.args.json)
         self.show_unknown = bool(context.args.unknown)
         self.formatter = EventFormatter(context.style)
@@ -81,7 +89,7 @@ class EventPrinter:
                 self._write_streak(streak)
             if isinstance(event, GiftEvent):
                 return
-        self._write(json.dumps(event_to_dict(event), ensure_ascii=False) if self.json else self.formatter.event(event))
+        self._write(dumps(event_to_dict(event)) if self.json else self.formatter.event(event))
 
     def _write_streak(self, streak: GiftStreak) -> None:
         if self.json:
@@ -92,13 +100,14 @@ class EventPrinter:
                 "expired": streak.expired,
                 "gift": event_to_dict(streak.gift),
             }
-            self._write(json.dumps(data, ensure_ascii=False))
+            self._write(dumps(data))
         else:
             self._write(self.formatter.streak(streak))
 
     def _write(self, line: str) -> None:
         self.shown += 1
-        print(line, file=self.out, flush=True)
+        with self.status.above() if self.status is not None else nullcontext():
+            print(line, file=self.out, flush=True)
 
 
 async def watch(context: Context) -> int:
@@ -133,21 +142,35 @@ async def watch_demo(context: Context) -> int:
 
 
 async def watch_live(context: Context, tiktok: TikTok, user: str | None, room_id: int | None) -> int:
-    printer = EventPrinter(context)
+    """Prints the room's events; on a terminal, a spinner until the first one, then the status line below them."""
     target = f"@{normalize_username(user)}" if user else f"room {room_id}"
     animate = context.err.isatty()
+    status = StatusLine(context.err, context.err_style, enabled=animate)
+    printer = EventPrinter(context, status)
+    if context.warnings is not None:
+        context.warnings.status = status
     live: Live | None = None
     try:
         async with spinning(context.err, f"connecting to {target}…", context.err_style, enabled=animate) as spinner:
             tracking = tiktok.track_user(user) if user else tiktok.track_room(room_id or 0)
-            async with tracking as live:
+            async with AsyncExitStack() as stack:
+                with room_lookup(room_id):
+                    live = await stack.enter_async_context(tracking)
+                tasks = await stack.enter_async_context(anyio.create_task_group())
                 spinner.text = f"connecting to {target} (room {live.room_id})…"
                 async for event in live.events:
-                    if printer.shown == 0 and not spinner.stopped:
+                    if status.live is None:
                         spinner.stop()
                         context.note(_banner(context, live, target))
+                        status.watch(live)
+                        tasks.start_soon(status.run)
+                    status.saw(event)
                     printer.show(event)
+                tasks.cancel_scope.cancel()
     finally:
+        status.clear()
+        if context.warnings is not None:
+            context.warnings.status = None
         if live is not None:
             context.note(_summary(context, live))
     return EXIT_OK
@@ -160,7 +183,7 @@ def _banner(context: Context, live: Live, target: str) -> str:
     if info is not None:
         if info.title:
             parts.append(f"“{info.title}”")
-        parts.append(f"{number(info.viewers)} viewers")
+        parts.append(plural(info.viewers, "viewer"))
     if live.path is not None:
         parts.append(s(f"via {live.path.value}", "dim"))
     return "  ".join(parts)
@@ -169,8 +192,8 @@ def _banner(context: Context, live: Live, target: str) -> str:
 def _summary(context: Context, live: Live) -> str:
     stats = live.stats
     why = {LiveState.ENDED: "the stream ended"}.get(live.state, "stopped")
-    extra = f", {stats.reconnects} reconnects" if stats.reconnects else ""
-    return context.err_style(f"{why}: {number(stats.events)} events{extra}", "dim")
+    extra = f", {plural(stats.reconnects, 'reconnect')}" if stats.reconnects else ""
+    return context.err_style(f"{why}: {plural(stats.events, 'event')}{extra}", "dim")
 
 
 async def replay(context: Context) -> int:
@@ -202,7 +225,7 @@ async def replay(context: Context) -> int:
                 continue  # a reconnect's replayed history
             seen.add(msg_id)
             printer.show(event)
-    note = f"{number(printer.shown)} events from {len(trace.records)} records"
+    note = f"{plural(printer.shown, 'event')} from {plural(len(trace.records), 'record')}"
     if undecodable:
         note += f"; {undecodable} frames did not decode"
     context.note(context.err_style(note, "dim"))
