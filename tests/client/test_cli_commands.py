@@ -649,6 +649,13 @@ def test_network_failures_come_with_a_hint() -> None:
     assert hint == "  hint: check --proxy (or HTTPS_PROXY / ALL_PROXY): is the proxy running, is its URL right?"
 
 
+def test_a_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-dir" / "trace.jsonl"
+    result = run_sync("info", "someone", "--trace", str(missing), "--base-url", f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    assert error_lines(result) == [f"tiktok-webcast: error: {missing}: No such file or directory"]
+
+
 def test_a_missing_extra_is_named() -> None:
     message, hint, code = explain(ModuleNotFoundError("No module named 'wsproto'", name="wsproto"))
     assert (message, hint, code) == (

@@ -78,6 +78,7 @@ def test_watch_from_a_fresh_clone_shows_an_event_soon_after_the_build(tmp_path: 
     )
     os.close(terminal_fd)
     screen = Screen()
+    started = time.monotonic()
     built_at: float | None = None
     try:
         with selectors.DefaultSelector() as selector:
@@ -109,4 +110,8 @@ def test_watch_from_a_fresh_clone_shows_an_event_soon_after_the_build(tmp_path: 
     after_build = screen.lines[first_event][0] - built_at
     assert after_build <= FIRST_EVENT_AFTER_BUILD, f"the first event came {after_build:.1f} s after the build"
     assert first_event < MAX_LINES_BEFORE_EVENT, f"{first_event} lines before the first event:\n{shown}"
+    print(
+        f"build stage ended {built_at - started:.0f} s after start; first event {after_build:.1f} s later, "
+        f"after {first_event} lines"
+    )
     assert process.returncode == 0, f"Ctrl-C ended ./scripts/watch with {process.returncode}:\n{shown}"

@@ -155,6 +155,8 @@ def explain(error: BaseException, *, has_session: bool = False) -> tuple[str, st
                 f"pip install 'tiktok-webcast[{extra}]'",
                 EXIT_ERROR,
             )
+        case OSError() if error.filename and error.strerror:
+            return redact(f"{error.filename}: {error.strerror}"), None, EXIT_ERROR
         case OSError():
             return message, None, EXIT_ERROR
     return f"{type(error).__name__}: {message}", "this is a bug; please report it (run with -v)", EXIT_ERROR
