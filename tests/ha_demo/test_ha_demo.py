@@ -128,16 +128,12 @@ async def _drive(demo: dict[str, Any]) -> None:
         }
 
         await client.command(type="subscribe_events", event_type="state_changed")
-        await client.command(type="subscribe_events", event_type="tiktok_live_event")
-        seen: dict[str, list[Any]] = {"viewers": [], "likes": [], "gift": [], "bus": []}
+        seen: dict[str, list[Any]] = {"viewers": [], "likes": [], "gift": []}
         deadline = asyncio.get_running_loop().time() + WATCH_SECONDS
         while not all(seen.values()):
             remaining = deadline - asyncio.get_running_loop().time()
             assert remaining > 0, f"in {WATCH_SECONDS} s the demo stream changed only {seen}"
             event = await asyncio.wait_for(client.next_event(), remaining)
-            if event["event_type"] == "tiktok_live_event":
-                seen["bus"].append(event["data"]["type"])
-                continue
             entity_id, new = event["data"]["entity_id"], event["data"]["new_state"]
             if new is None:
                 continue
