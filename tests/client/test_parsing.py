@@ -14,7 +14,7 @@ from tiktok_webcast._redact import redact
 from tiktok_webcast._signer import _retry_after
 from tiktok_webcast._ttwid import TtwidProvider
 from tiktok_webcast._urls import user_page_url
-from tiktok_webcast.exceptions import InvalidArgumentError
+from tiktok_webcast.exceptions import BlockedError, InvalidArgumentError
 from tiktok_webcast.models import GiftList, PriceList
 
 
@@ -241,3 +241,17 @@ def test_a_bad_tiktok_webcast_urls_is_an_invalid_argument(
     with pytest.raises(InvalidArgumentError) as caught:
         TikTok()
     assert str(caught.value) == message
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["trio"])
+@pytest.mark.parametrize(("retry_after", "message"), [("inf", "3600"), ("1e9", "3600"), ("nan", "60"), ("-4", "0")])
+async def test_a_ttwid_sources_retry_after_is_clamped(retry_after: str, message: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": retry_after})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        http = HttpSession(client, user_agent="test", jar=CookieJar(), log_requests=False)
+        with pytest.raises(BlockedError) as caught:
+            await TtwidProvider(http, BaseUrls(web="https://web.example")).get()
+    assert str(caught.value) == f"ttwid source register rate-limited us; retry in {message} s"

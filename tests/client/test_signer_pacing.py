@@ -14,7 +14,7 @@ import httpx
 import pytest
 import trio.testing
 
-from tiktok_webcast._signer import MAX_RETRY_AFTER, RequestPacer, _retry_after
+from tiktok_webcast._signer import MAX_RETRY_AFTER, RequestPacer, _per_minute, _retry_after
 from tiktok_webcast.exceptions import SignerRateLimitError
 from tiktok_webcast.simulator import ApiKey, Creator, Scenario, Script, SignerConfig, Simulator
 
@@ -153,3 +153,21 @@ async def test_the_session_goes_to_the_signer_only_when_shared(share: bool, clie
         sent = str(request.url) + "".join(f"{k}: {v}" for k, v in request.headers.multi_items())
         assert (SESSION in sent) is share
         assert (request.headers.get("x-cookie-header", "").startswith(f"sessionid={SESSION};")) is share
+
+
+@pytest.mark.parametrize(
+    ("limits", "per_minute"),
+    [
+        ({"minute": {"max": 30}}, 30),
+        ({"minute": {"max": 1e9}}, 600),
+        ({"minute": {"max": "inf"}}, 600),
+        ({"minute": {"max": "nan"}}, 5),
+        ({"minute": {"max": 0}}, 5),
+        ({"minute": {"max": -3}}, 5),
+        ({"minute": {"max": True}}, 5),
+        ({"minute": "lots"}, 5),
+        ({}, 5),
+    ],
+)
+def test_the_pace_a_signer_asks_for_is_bounded(limits: dict[str, Any], per_minute: int) -> None:
+    assert _per_minute(limits) == per_minute
