@@ -3,8 +3,9 @@
 It must print fewer than 30 lines before the first event, and the first event must come within 20 s of the line
 that ends the build stage (``setup: ...: built ...`` or ``... up to date``): the build itself may take minutes on a
 cold cache, so it is measured apart. The clone compiles into CARGO_TARGET_DIR when set (CI points it at its cache,
-.ci/run), else into ~/.cache/tiktok-webcast/cargo-target, never into this checkout's target/ (the clone's sources
-could differ from the working tree's, and cargo names workspace artifacts the same wherever the checkout is)."""
+.ci/run: a clean checkout, like the clone), else into ~/.cache/tiktok-webcast/cargo-target, never into this
+checkout's target/ (the clone's sources could differ from the working tree's, and cargo names workspace artifacts
+the same wherever the checkout is)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def clone_env() -> dict[str, str]:
         if not key.startswith(("TIKTOK_", "PYO3_", "VIRTUAL_ENV", "PYTHON")) and key not in ("VENV", "NO_COLOR")
     }
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tiktok-webcast" / "cargo-target"
-    env["CARGO_TARGET_DIR"] = os.environ.get("CARGO_TARGET_DIR") or str(cache)
+    given = os.environ.get("CARGO_TARGET_DIR")  # scripts/build-env sets it, to this checkout's target/ by default
+    shared = given and Path(given).resolve() != (ROOT / "target").resolve()
+    env["CARGO_TARGET_DIR"] = given if given and shared else str(cache)
     env["TERM"] = "xterm-256color"
     return env
 
