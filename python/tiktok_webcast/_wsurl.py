@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from urllib.parse import urlencode
 
+from tiktok_webcast._http import browser_identity
 from tiktok_webcast._reconnect import Resume
 from tiktok_webcast.protocol import FetchResponse
 
@@ -25,29 +26,17 @@ def ws_headers(user_agent: str, cookie: str) -> list[tuple[str, str]]:
 
 
 def client_params(room_id: int, user_agent: str, heartbeat_interval: float) -> dict[str, str]:
-    """The websocket query every client sends (webcast.md §5.1, signer-free.md §3.3)."""
-    name, _, version = user_agent.partition("/")
+    """The websocket query every client sends (webcast.md §5.1, signer-free.md §3.3): the browser description the
+    HTTP calls carry too (``browser_identity``), and the websocket's own keys."""
     return {
+        **browser_identity(user_agent),
         "version_code": "180800",
         "device_platform": "web",
-        "cookie_enabled": "true",
-        "screen_width": "1920",
-        "screen_height": "1080",
-        "browser_language": "en-US",
-        "browser_platform": "Win32",
-        "browser_name": name,
-        "browser_version": version,
-        "browser_online": "true",
-        "tz_name": "UTC",
-        "app_name": "tiktok_web",
         "sup_ws_ds_opt": "1",
         "update_version_code": "2.0.0",
         "compress": "gzip",
-        "webcast_language": "en",
         "ws_direct": "1",
-        "aid": "1988",
         "live_id": "12",
-        "app_language": "en",
         "client_enter": "1",
         "room_id": str(room_id),
         "identity": "audience",
