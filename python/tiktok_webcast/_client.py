@@ -36,7 +36,7 @@ ConnectMode = Literal["auto", "signer_free", "signed", "polling"]
 class Options:
     """Everything ``TikTok(...)`` takes; see its docstring. Secrets are hidden from the repr."""
 
-    signer_url: str | None = None
+    signer_url: str | None = field(default=None, repr=False)  # may hold user:password@ (shown redacted in urls)
     signer_api_key: str | None = field(default=None, repr=False)
     signer_limits_validation: bool = True
     session_id: str | None = field(default=None, repr=False)

@@ -109,6 +109,13 @@ async def test_nothing_secret_reaches_logs_traces_reprs_or_errors(
     assert _hits("\n".join(shown), forbidden) == []
 
 
+def test_a_password_in_a_signer_url_stays_out_of_reprs() -> None:
+    client = TikTok(signer_url=f"https://tester:{URL_PASSWORD}@signer.example/", proxy=f"http://u:{PROXY_PASSWORD}@p:1")
+    shown = repr(client) + repr(client.options) + repr(client.urls) + repr(client.signer) + repr(client.proxies)
+    assert _hits(shown, _forbidden()) == []
+    assert f"https://tester:{REDACTED}@signer.example" in shown
+
+
 def test_the_redaction_functions_share_one_list() -> None:
     line = f"GET https://u:{URL_PASSWORD}@h/p?room_id=7&apiKey={KEY}&sessionid={SESSION} Cookie: ttwid=abc; a=b"
     assert redact(line) == (
