@@ -3,13 +3,14 @@ overriding them, through ``BaseUrls`` or the ``TIKTOK_WEBCAST_URLS`` environment
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from tiktok_webcast._redact import redact_url
+from tiktok_webcast._redact import redact_url, register_secret
 from tiktok_webcast.exceptions import InvalidArgumentError
 
 ENV_VAR = "TIKTOK_WEBCAST_URLS"
@@ -53,6 +54,12 @@ class BaseUrls:
     """The websocket push host for the signer-free path (``/webcast/im/ws_proxy/ws_reuse_supplement/``)."""
     signer: str = "https://api.eulerstream.com"
     """An EulerStream-compatible signing service."""
+
+    def __post_init__(self) -> None:
+        for url in (self.web, self.webcast, self.ws, self.signer):
+            # Not a URL: nothing to remember (using it will say what is wrong).
+            with contextlib.suppress(ValueError, AttributeError):
+                register_secret(urlsplit(url).password)
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={redact_url(getattr(self, name))!r}" for name in ("web", "webcast", "ws", "signer"))
