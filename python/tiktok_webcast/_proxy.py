@@ -3,7 +3,8 @@
 The seed's rules: ``proxy=`` covers HTTP and the websocket; ``HTTPS_PROXY`` (``HTTP_PROXY`` for plain ``http``/``ws``)
 does too; ``ALL_PROXY`` covers the websocket only. ``NO_PROXY`` lists hosts reached directly, whichever environment
 variable named the proxy (an explicit ``proxy=`` is always used). Proxy URLs may be ``http``, ``https``, ``socks5`` or
-``socks5h``; HTTP requests through a SOCKS proxy need the ``socks`` extra (httpx's SOCKS support).
+``socks5h`` (``host:port`` alone means ``http``, as for curl); HTTP requests through a SOCKS proxy need the ``socks``
+extra (httpx's SOCKS support).
 """
 
 from __future__ import annotations
@@ -89,7 +90,11 @@ class ProxySettings:
         env = os.environ if environ is None else environ
 
         def checked(value: str | None, source: str) -> str | None:
-            return check_proxy_url(value, source=source) if value else None
+            if not value or not value.strip():
+                return None
+            value = value.strip()
+            # "host:3128", as curl and many environments write it, is an HTTP proxy.
+            return check_proxy_url(value if "://" in value else f"http://{value}", source=source)
 
         return cls(
             explicit=checked(proxy, "proxy="),

@@ -215,6 +215,14 @@ def test_a_bad_proxy_variable_is_an_invalid_argument(monkeypatch: pytest.MonkeyP
     )
 
 
+def test_a_proxy_without_a_scheme_is_an_http_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    proxies = TikTok().proxies
+    assert proxies.for_http("https://www.tiktok.com/") == "http://proxy.example:3128"
+    assert proxies.for_websocket("wss://webcast-ws.tiktok.com/") == "http://proxy.example:3128"
+
+
 def test_a_socks_proxy_without_the_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "socksio", None)  # as if httpx[socks] were not installed
     with pytest.raises(InvalidArgumentError) as caught:
