@@ -14,8 +14,9 @@ import pytest
 from proxies import LoopbackProxy, closed_port, running
 
 from tiktok_webcast import ConnectPath, TikTok
+from tiktok_webcast._failures import FailureKind
 from tiktok_webcast._transport import connect_websocket
-from tiktok_webcast.exceptions import InvalidArgumentError, NetworkError, ProxyError
+from tiktok_webcast.exceptions import ConnectionLostError, InvalidArgumentError, NetworkError, ProxyError
 from tiktok_webcast.simulator import Creator, Scenario, Script, Simulator
 
 pytestmark = pytest.mark.anyio
@@ -146,6 +147,25 @@ async def test_a_bad_proxy_fails_the_websocket_with_a_proxy_error(kind: str, beh
     message = str(caught.value)
     assert message.startswith(f"connection through the proxy {kind}://user:<redacted>@127.0.0.1:")
     assert PASSWORD not in message
+
+
+@pytest.mark.parametrize("behaviour", ["drop", "garbage"])
+async def test_watching_through_a_bad_proxy_gives_up_with_a_proxy_failure(
+    behaviour: str, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = LoopbackProxy("socks5", behaviour=behaviour)
+    async with Simulator(_scenario(), tls=True) as sim, running(proxy) as url:
+        monkeypatch.setenv("ALL_PROXY", url)
+        async with (
+            client_for(sim, connect_mode="signer_free", ssl_context=sim.ssl_context(), max_reconnects=2) as client,
+            client.track_user("alice") as live,
+        ):
+            with anyio.fail_after(30), pytest.raises(ConnectionLostError) as caught:
+                await live.wait_connected()
+    assert isinstance(caught.value.__cause__, ProxyError)
+    failure = live.stats.last_failure
+    assert failure is not None and failure.kind is FailureKind.PROXY
+    assert 1 <= proxy.connections <= 3  # bounded attempts, no tight retry loop
 
 
 @pytest.mark.parametrize("kind", ["http", "socks5"])
