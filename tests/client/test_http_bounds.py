@@ -17,7 +17,13 @@ import pytest
 
 from tiktok_webcast import BaseUrls, TikTok
 from tiktok_webcast._http import CookieJar, HttpSession
-from tiktok_webcast.exceptions import InvalidArgumentError, NetworkError, ResponseTooLargeError, SignerError
+from tiktok_webcast.exceptions import (
+    InvalidArgumentError,
+    NetworkError,
+    ResponseTooLargeError,
+    SignerError,
+    TikTokHTTPError,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -172,3 +178,19 @@ async def test_a_username_of_100_kb_is_an_invalid_argument() -> None:
             await client.get_user_info("a" * 100_000)
     message = str(caught.value)
     assert message == "cannot make a request to http://127.0.0.1:9/api-live/user/room/: URL component 'query' too long"
+
+
+async def test_redirects_are_followed_by_hand_and_bounded() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        hops = int(request.url.params.get("hop", "0"))
+        if request.url.path == "/loop" or hops < 2:
+            return httpx.Response(302, headers={"Location": f"{request.url.path}?hop={hops + 1}"})
+        return httpx.Response(200, json={"hops": hops})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        http = HttpSession(client, user_agent="test", jar=CookieJar(), log_requests=False)
+        assert (await http.request("GET", "http://h.example/a")).json() == {"hops": 2}
+        assert (await http.request("GET", "http://h.example/a", follow_redirects=False)).status_code == 302
+        with pytest.raises(TikTokHTTPError) as caught:
+            await http.request("GET", "http://h.example/loop")
+    assert str(caught.value) == "http://h.example/loop?hop=11: more than 10 redirects"
