@@ -19,11 +19,12 @@ from python_socks.async_.anyio.v2 import Proxy as SocksProxy
 
 from tiktok_webcast._core import Accepted, CloseReceived, Message, Rejected, WebSocket
 from tiktok_webcast._proxy import check_proxy_url, proxy_error
-from tiktok_webcast._redact import redact
+from tiktok_webcast._redact import redact, redact_url
 from tiktok_webcast.exceptions import (
     ConnectionClosedError,
     DeviceBlockedError,
     HandshakeRejectedError,
+    InvalidArgumentError,
     NetworkError,
     WebcastError,
 )
@@ -46,12 +47,20 @@ class Endpoint:
 
     @classmethod
     def parse(cls, url: str) -> Endpoint:
-        parts = urlsplit(url)
-        if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise ValueError(f"not a websocket URL: {parts.scheme}://{parts.hostname}")
+        """``url``'s parts; :class:`InvalidArgumentError` (a ``ValueError``) for anything but a usable ws/wss URL."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+            host = parts.hostname
+            if host:
+                host.encode("idna")
+        except (ValueError, UnicodeError) as error:
+            raise InvalidArgumentError(f"not a usable websocket URL ({redact_url(url)[:200]}): {error}") from None
+        if parts.scheme not in ("ws", "wss") or not host:
+            raise InvalidArgumentError(f"not a websocket URL: {redact_url(url)[:200]}")
         tls = parts.scheme == "wss"
         resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return cls(parts.hostname, parts.port or (443 if tls else 80), tls, resource)
+        return cls(host, port or (443 if tls else 80), tls, resource)
 
 
 class WebSocketConnection:

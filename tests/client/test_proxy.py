@@ -251,3 +251,17 @@ def test_a_socks_proxy_without_the_extra_names_the_extra(monkeypatch: pytest.Mon
         "HTTP requests through the SOCKS proxy socks5://user:<redacted>@127.0.0.1:1080 need the socks extra: "
         "pip install 'tiktok-webcast[socks]'"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://h.example/ws", "not a websocket URL: https://h.example/ws"),
+        ("wss://u:secret-pw@/ws", "not a websocket URL: wss://u:<redacted>@/ws"),
+        ("wss://h.example:99999/", "not a usable websocket URL (wss://h.example:99999/): Port out of range 0-65535"),
+    ],
+)
+async def test_a_bad_websocket_url_is_an_invalid_argument(url: str, message: str) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        await connect_websocket(url, [], timeout=5)
+    assert str(caught.value) == message
