@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 import anyio
+import anyio.abc
 
 from tiktok_webcast import BaseUrls, TikTok, __version__
 from tiktok_webcast.cli._errors import EXIT_INTERRUPTED, EXIT_OK, UsageError
@@ -216,22 +217,26 @@ async def run_interruptible(command: Command, context: Context) -> int:
     code = EXIT_OK
     body = anyio.CancelScope()
 
-    async def stop_on_signal() -> None:
+    async def stop_on_signal(*, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         nonlocal interrupted
         try:
             receiver = anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM)
         except (NotImplementedError, ValueError):  # not the main thread, or a platform without it
+            task_status.started()
             return
         # Only the first signal is ours: leaving the receiver restores the default, so a second Ctrl-C
         # during a slow cleanup interrupts for real.
         with receiver as signals:
+            task_status.started()
             async for _ in signals:
                 interrupted = True
                 body.cancel()
                 return
 
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(stop_on_signal)
+        # Started (the receiver installed) before the command runs: a command that says it is ready can be
+        # interrupted at once.
+        await tasks.start(stop_on_signal)
         with body:
             try:
                 assert command.handler is not None

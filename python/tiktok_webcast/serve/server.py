@@ -107,6 +107,7 @@ class EventServer:
         self._rehearsal_feed: CreatorFeed | None = None
         self._stopped = anyio.Event()
         self._http_stopped = anyio.Event()
+        self._http_scope = anyio.CancelScope(shield=True)
 
     def __repr__(self) -> str:
         return f"EventServer(creators={list(self.creators)!r}, host={self.config.host!r}, port={self.port})"
@@ -182,24 +183,27 @@ class EventServer:
         config.backlog = BACKLOG
         config.include_server_header = False
         app = build_app(self)
+        # Stopped through its shutdown trigger, not by cancellation: hypercorn's asyncio worker fails with an
+        # InvalidStateError when cancelled (a Ctrl-C cancels everything around the server). The shield is lifted
+        # only if the trigger did not stop it in time (see _stop_http).
         try:
-            # Stopped through its shutdown trigger, not by cancellation: hypercorn's asyncio worker does not
-            # expect to be cancelled.
-            if sniffio.current_async_library() == "trio":
-                from hypercorn.trio import serve as serve_trio
+            with self._http_scope:
+                if sniffio.current_async_library() == "trio":
+                    from hypercorn.trio import serve as serve_trio
 
-                await serve_trio(app, config, shutdown_trigger=self._stopped.wait, mode="asgi")  # type: ignore[arg-type]
-            else:
-                from hypercorn.asyncio import serve as serve_asyncio
+                    await serve_trio(app, config, shutdown_trigger=self._stopped.wait, mode="asgi")  # type: ignore[arg-type]
+                else:
+                    from hypercorn.asyncio import serve as serve_asyncio
 
-                await serve_asyncio(app, config, shutdown_trigger=self._stopped.wait, mode="asgi")  # type: ignore[arg-type]
+                    await serve_asyncio(app, config, shutdown_trigger=self._stopped.wait, mode="asgi")  # type: ignore[arg-type]
         finally:
             self._http_stopped.set()
 
     async def _stop_http(self) -> None:
         self._stopped.set()
-        with anyio.move_on_after(SHUTDOWN_GRACE + 2):
+        with anyio.move_on_after(SHUTDOWN_GRACE + 2, shield=True):
             await self._http_stopped.wait()
+        self._http_scope.cancel()
 
     async def _tick(self) -> None:
         while True:
