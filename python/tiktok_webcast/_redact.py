@@ -80,16 +80,17 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/@]*@")
 
 # Exact values known to be secret (an API key, a session id, minted cookies), scrubbed wherever they appear.
 _MIN_SECRET_LENGTH = 6
-_MAX_REGISTERED = 512
+_MAX_REGISTERED = 32
 _registered: dict[str, None] = {}
-_registered_pattern: re.Pattern[str] | None = None
+_registered_values: tuple[str, ...] = ()
 _lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
     """Remembers ``value`` as a secret: from now on :func:`redact` replaces it wherever it appears, whatever it is
-    called. Values shorter than 6 characters are ignored (they would redact ordinary text); the newest 512 are kept."""
-    global _registered_pattern
+    called. Values shorter than 6 characters are ignored (they would redact ordinary text); the newest 32 are kept
+    (the cookies a signer mints replace each other)."""
+    global _registered_values
     if not value or len(value) < _MIN_SECRET_LENGTH:
         return
     with _lock:
@@ -98,20 +99,26 @@ def register_secret(value: str | None) -> None:
         _registered[value] = None
         while len(_registered) > _MAX_REGISTERED:
             del _registered[next(iter(_registered))]
-        values = sorted(_registered, key=len, reverse=True)
-        _registered_pattern = re.compile("|".join(map(re.escape, values)))
+        # Longest first, so that a secret containing another is replaced whole.
+        _registered_values = tuple(sorted(_registered, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     """``text`` with API keys, session ids, cookie values, secret headers, URL passwords and every registered secret
     replaced by :data:`REDACTED`."""
-    pattern = _registered_pattern
-    if pattern is not None:
-        text = pattern.sub(REDACTED, text)
-    text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
-    text = _HEADER_TUPLE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", text)
-    text = _HEADER_LINE.sub(r"\1" + REDACTED, text)
-    return _PAIR.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    for value in _registered_values:  # substring tests: far cheaper than one regex of many alternatives
+        if value in text:
+            text = text.replace(value, REDACTED)
+    # Each pattern only where its anchor character occurs: most log lines have none of them.
+    if "@" in text:
+        text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
+    if "(" in text:
+        text = _HEADER_TUPLE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", text)
+    if ":" in text:
+        text = _HEADER_LINE.sub(r"\1" + REDACTED, text)
+    if "=" in text:
+        text = _PAIR.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    return text
 
 
 def redact_url(url: str) -> str:
