@@ -25,6 +25,18 @@ from pathlib import Path, PurePosixPath
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "tiktok_webcast"
 SCENARIOS = ("busy", "demo", "faults", "many", "minimal")
+OVERLAY_FILES = (  # the event server's pages, served from the installed package (no build step, no CDN)
+    "index.html",
+    "alerts.html",
+    "chat.html",
+    "goal.html",
+    "gifters.html",
+    "likes.html",
+    "viewers.html",
+    "overlay.js",
+    "common.css",
+    "gift.svg",
+)
 BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".o", ".a", ".rlib", ".rmeta", ".d")
 DEBRIS_PARTS = {"tests", "bench", "target", ".venv", "__pycache__", ".git", ".pytest_cache", ".mypy_cache", "site"}
 SDIST_REQUIRED = (
@@ -62,6 +74,7 @@ def check_wheel(wheel: Path, version: str, problems: list[str]) -> None:
         f"{PACKAGE}/protocol.py",
         f"{PACKAGE}/cli/__init__.py",
         *(f"{PACKAGE}/simulator/scenarios/{name}.toml" for name in SCENARIOS),
+        *(f"{PACKAGE}/serve/overlays/{name}" for name in OVERLAY_FILES),
         f"{PACKAGE}-{version}.dist-info/entry_points.txt",
     ]
     problems += [f"wheel lacks {name}" for name in required if PurePosixPath(name) not in files]
