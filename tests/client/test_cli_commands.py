@@ -656,6 +656,17 @@ def test_a_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
     assert error_lines(result) == [f"tiktok-webcast: error: {missing}: No such file or directory"]
 
 
+def test_simulate_on_a_busy_port_is_one_error_line() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_sync("simulate", "--single-port", "--port", str(port))
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2, result.stderr
+
+
 def test_a_missing_extra_is_named() -> None:
     message, hint, code = explain(ModuleNotFoundError("No module named 'wsproto'", name="wsproto"))
     assert (message, hint, code) == (

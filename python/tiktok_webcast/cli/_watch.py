@@ -145,7 +145,8 @@ async def watch_live(context: Context, tiktok: TikTok, user: str | None, room_id
     """Prints the room's events; on a terminal, a spinner until the first one, then the status line below them."""
     target = f"@{normalize_username(user)}" if user else f"room {room_id}"
     animate = context.err.isatty()
-    status = StatusLine(context.err, context.err_style, enabled=animate)
+    # With -v, log records scroll on stderr: a status line would be torn by them.
+    status = StatusLine(context.err, context.err_style, enabled=animate and context.warnings is not None)
     printer = EventPrinter(context, status)
     if context.warnings is not None:
         context.warnings.status = status
