@@ -241,6 +241,7 @@ async def run(seconds: float, count: int, mix: str) -> dict[str, object]:
         "server_cpu_us_per_event": round(per_event_us, 1),
         "bare_decode_us_per_event": round(decode_us, 2),
         "server_cpu_per_event_vs_bare_decode": round(per_event_us / decode_us, 1),
+        "server_cpu_us_per_websocket_write": round(m["cpu"] / max(1, m["sends"]) * 1e6, 1),
         "dropped_by_slow_clients": dropped,
         "client_megabytes_received": round(sum(drained) / 1e6, 1),
     }
@@ -254,10 +255,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds (default 10)")
     parser.add_argument("--clients", type=int, default=50, help="overlay clients (default 50)")
     parser.add_argument("--mix", choices=("overlays", "firehose", "tikfinity"), default="overlays")
+    parser.add_argument("--backend", choices=("asyncio", "uvloop", "trio"), default="asyncio", help="the server's event loop (default: asyncio, as `tiktok-webcast serve` runs)")
     args = parser.parse_args()
     if not 1 <= args.clients <= 500 or not 1 <= args.seconds <= 120:
         parser.error("1-500 clients, 1-120 seconds")
-    result = anyio.run(run, args.seconds, args.clients, args.mix, backend="trio")
+    backend = "asyncio" if args.backend == "uvloop" else args.backend
+    options = {"use_uvloop": True} if args.backend == "uvloop" else {}
+    result = anyio.run(run, args.seconds, args.clients, args.mix, backend=backend, backend_options=options)
+    result["backend"] = args.backend
     print(json.dumps(result, indent=2))
 
 

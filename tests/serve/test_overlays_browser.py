@@ -83,6 +83,8 @@ async def test_alert_box_renders_the_gift_and_sender(serve: Any) -> None:
             await wait_following(server, sim)
             sim.inject("alice", gift(1001, "Lion", 29999, 1, True))
             await until(driver, "return document.body.dataset.shown === '1'")
+            # The alert pops in from opacity 0: visible once its entrance animation has run.
+            await until(driver, "return document.getAnimations().every(a => a.playState === 'finished')")
             sender = await text_of(driver, "#alert .sender")
             action = await text_of(driver, "#alert .action")
             count = await text_of(driver, "#alert .count")

@@ -10,11 +10,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket
 
 from tiktok_webcast.exceptions import WebcastError
 from tiktok_webcast.serve.auth import token_problem, unauthorized
-from tiktok_webcast.serve.streams import events_socket, sse_stream, tikfinity_socket
+from tiktok_webcast.serve.streams import StreamSocket, sse_stream
 
 if TYPE_CHECKING:
     from tiktok_webcast.serve.server import EventServer
@@ -108,16 +107,10 @@ def build_app(server: EventServer) -> Starlette:
     async def sse(request: Request) -> Response:
         return guarded(request) or sse_stream(server, request)
 
-    async def tikfinity(websocket: WebSocket) -> None:
-        await tikfinity_socket(server, websocket)
-
-    async def events(websocket: WebSocket) -> None:
-        await events_socket(server, websocket)
-
     routes = [
-        WebSocketRoute("/", tikfinity),
+        WebSocketRoute("/", StreamSocket(server, tikfinity=True)),
         Route("/", dashboard),
-        WebSocketRoute("/events", events),
+        WebSocketRoute("/events", StreamSocket(server, tikfinity=False)),
         Route("/events/sse", sse),
         Route("/overlay/{name}", overlay_page),
         Route("/api/status", status),
