@@ -255,7 +255,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds (default 10)")
     parser.add_argument("--clients", type=int, default=50, help="overlay clients (default 50)")
     parser.add_argument("--mix", choices=("overlays", "firehose", "tikfinity"), default="overlays")
-    parser.add_argument("--backend", choices=("asyncio", "uvloop", "trio"), default="asyncio", help="the server's event loop (default: asyncio, as `tiktok-webcast serve` runs)")
+    parser.add_argument(
+        "--backend",
+        choices=("asyncio", "uvloop", "trio"),
+        default="asyncio",
+        help="the server's event loop (default: asyncio, as `tiktok-webcast serve` runs it)",
+    )
     args = parser.parse_args()
     if not 1 <= args.clients <= 500 or not 1 <= args.seconds <= 120:
         parser.error("1-500 clients, 1-120 seconds")
