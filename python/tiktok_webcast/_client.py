@@ -23,8 +23,8 @@ from tiktok_webcast._signer import Signer
 from tiktok_webcast._ttwid import TtwidProvider
 from tiktok_webcast._urls import BaseUrls
 from tiktok_webcast._watch import Watch
-from tiktok_webcast.exceptions import InvalidStateError, UserOfflineError
-from tiktok_webcast.models import FeedPage, GiftList, PriceList, RoomInfo, UserInfo
+from tiktok_webcast.exceptions import InvalidStateError, UserNotFoundError, UserOfflineError
+from tiktok_webcast.models import LIVE_STATUS, FeedPage, GiftList, PriceList, RoomInfo, UserInfo
 from tiktok_webcast.trace import TraceWriter
 
 log = logging.getLogger("tiktok_webcast")
@@ -333,15 +333,27 @@ class TikTok:
     # -- tracking ---------------------------------------------------------------------------------------------
 
     async def _live_user(self, username: str) -> UserInfo:
-        user = await self.get_user_info(username)
+        name = normalize_username(username)
+        try:
+            user = await self.api.user_room(name)
+        except UserNotFoundError:
+            # Since 2026-05-27 api-live has answered user_not_found for creators who are live: believe it only if
+            # the live page and the room's status do not show a live room.
+            liveness = await self.liveness(name)
+            if liveness.is_live and liveness.room_id is not None:
+                log.info("@%s: api-live says user_not_found, but %s", name, liveness.reason)
+                room_id = liveness.room_id
+                return UserInfo(user_id=0, username=name, nickname="", room_id=room_id, room_status=LIVE_STATUS)
+            raise
         if not user.is_live:
-            raise UserOfflineError(user.username or normalize_username(username), status=user.room_status or None)
+            raise UserOfflineError(user.username or name, status=user.room_status or None)
         return user
 
     @asynccontextmanager
     async def track_user(self, username: str) -> AsyncIterator[Live]:
-        """Watches ``username``'s live stream. Raises :class:`UserNotFoundError`, :class:`UserOfflineError` or
-        :class:`AgeRestrictedError` before connecting when that is the case."""
+        """Watches ``username``'s live stream. Raises :class:`UserNotFoundError` (when no other source shows a live
+        room either), :class:`UserOfflineError` or :class:`AgeRestrictedError` before connecting when that is the
+        case."""
         user = await self._live_user(username)
         info = await self.api.room_info(user.room_id)
         async with Live(self, user.room_id, user.username, info) as live:

@@ -18,6 +18,8 @@ from tiktok_webcast import (
     StreamEnded,
     StreamStarted,
     User,
+    UserNotFoundError,
+    UserOfflineError,
 )
 from tiktok_webcast.simulator import Creator, Scenario, Script, Simulator
 
@@ -163,3 +165,18 @@ async def test_watch_user_waits_follows_and_waits_again(client_for: Any) -> None
             assert [(e.room_id, e.state) for e in ended] == [(first_room, LiveState.ENDED)]
             assert ended[0].error is None and ended[0].stats.events > 0
             assert any(isinstance(i, ChatEvent) and i.msg_id == 4242 for i in items)
+
+
+async def test_track_user_is_not_fooled_by_user_not_found_for_a_live_creator(client_for: Any) -> None:
+    async with Simulator(scenario()) as sim, client_for(sim) as client:
+        sim.breakage("2026-05-27-user-not-found")
+        async with client.track_user("alice") as live:
+            with anyio.fail_after(10):
+                await live.wait_connected()
+            assert live.room_id == sim.room_id("alice") and live.username == "alice"
+        with pytest.raises(UserNotFoundError):
+            async with client.track_user("nobody_here"):
+                pass
+        with pytest.raises(UserOfflineError):
+            async with client.track_user("bob"):
+                pass
