@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import httpx
 
@@ -23,7 +24,7 @@ from tiktok_webcast._signer import Signer
 from tiktok_webcast._ttwid import TtwidProvider
 from tiktok_webcast._urls import BaseUrls
 from tiktok_webcast._watch import Watch
-from tiktok_webcast.exceptions import InvalidStateError, UserNotFoundError, UserOfflineError
+from tiktok_webcast.exceptions import InvalidArgumentError, InvalidStateError, UserNotFoundError, UserOfflineError
 from tiktok_webcast.models import LIVE_STATUS, FeedPage, GiftList, PriceList, RoomInfo, UserInfo
 from tiktok_webcast.trace import TraceWriter
 
@@ -59,6 +60,20 @@ class Options:
     event_buffer: int = 1000
     max_response_size: int = DEFAULT_MAX_BODY_SIZE
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        """Refuses values the connection cannot work with, naming the option (:class:`InvalidArgumentError`)."""
+        if self.connect_mode not in get_args(ConnectMode):
+            choices = ", ".join(repr(mode) for mode in get_args(ConnectMode))
+            raise InvalidArgumentError(f"connect_mode must be one of {choices}, not {self.connect_mode!r}")
+        for name in ("max_reconnects", "event_buffer"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "max_reconnects" else 1):
+                raise InvalidArgumentError(f"{name} must be a whole number of at least {int(name != 'max_reconnects')}")
+        for name in ("backoff_base", "backoff_max", "heartbeat_interval", "stale_timeout", "connect_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+                raise InvalidArgumentError(f"{name} must be a positive, finite number of seconds, not {value!r}")
 
 
 class TikTok:

@@ -77,3 +77,26 @@ def test_options_are_keyword_arguments_or_one_options_object() -> None:
     assert by_keyword.options.max_reconnects == 9 and by_keyword.options.connect_mode == "polling"
     with pytest.raises(TypeError):
         TikTok(max_reconnect=9)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"connect_mode": "fast"},
+            "connect_mode must be one of 'auto', 'signer_free', 'signed', 'polling', not 'fast'",
+        ),
+        ({"max_reconnects": -1}, "max_reconnects must be a whole number of at least 0"),
+        ({"event_buffer": 0}, "event_buffer must be a whole number of at least 1"),
+        ({"stale_timeout": float("nan")}, "stale_timeout must be a positive, finite number of seconds, not nan"),
+        ({"backoff_max": float("inf")}, "backoff_max must be a positive, finite number of seconds, not inf"),
+        ({"heartbeat_interval": 0}, "heartbeat_interval must be a positive, finite number of seconds, not 0"),
+        ({"connect_timeout": "20"}, "connect_timeout must be a positive, finite number of seconds, not '20'"),
+    ],
+)
+def test_unusable_options_are_refused_with_their_name(options: dict[str, Any], message: str) -> None:
+    from tiktok_webcast import InvalidArgumentError, TikTok
+
+    with pytest.raises(InvalidArgumentError) as raised:
+        TikTok(**options)
+    assert str(raised.value) == message
