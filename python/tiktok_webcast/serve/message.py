@@ -35,6 +35,8 @@ class Message:
     _body: dict[str, Any] | None = None
     _json: str | None = None
     _tikfinity: list[str] | None = None
+    _tikfinity_frames: bytes | None = None
+    _json_frame: bytes | None = None
     _names: tuple[str, ...] | None = None
 
     @property
@@ -82,3 +84,19 @@ class Message:
                 for name, data in encode(self)
             ]
         return self._tikfinity
+
+    def tikfinity_frames(self) -> bytes:
+        """:meth:`tikfinity_texts` as websocket frames, ready to write (encoded once, shared by every client)."""
+        if self._tikfinity_frames is None:
+            from tiktok_webcast.serve.peer import text_frame
+
+            self._tikfinity_frames = b"".join(text_frame(text.encode()) for text in self.tikfinity_texts())
+        return self._tikfinity_frames
+
+    def json_frame(self) -> bytes:
+        """:meth:`json_text` as a websocket frame, ready to write (encoded once, shared by every client)."""
+        if self._json_frame is None:
+            from tiktok_webcast.serve.peer import text_frame
+
+            self._json_frame = text_frame(self.json_text().encode())
+        return self._json_frame

@@ -33,10 +33,13 @@ from tiktok_webcast.serve.app import build_app
 from tiktok_webcast.serve.config import ServeConfig, ServeConfigError
 from tiktok_webcast.serve.creators import follow_creator
 from tiktok_webcast.serve.feed import CreatorFeed
+from tiktok_webcast.serve.front import serve_front
 from tiktok_webcast.serve.hub import Hub
 from tiktok_webcast.serve.jsonlog import write_log
 from tiktok_webcast.serve.message import Message
+from tiktok_webcast.serve.peer import RawPeer
 from tiktok_webcast.serve.rehearsal import RehearsalError, rehearse
+from tiktok_webcast.serve.streams import serve_peer
 from tiktok_webcast.serve.testevents import make_test_event
 from tiktok_webcast.serve.webhooks import WebhookStats, deliver_webhook
 
@@ -59,7 +62,7 @@ class ServerMetrics:
         self.sent = 0
         """Messages delivered to websocket and SSE clients."""
         self.sends = 0
-        """Websocket messages written (a batched stream writes many messages in one)."""
+        """Websocket messages written (a batched stream's JSON array of many events is one)."""
         self.keep_latencies = False
         self.latencies: deque[float] = deque(maxlen=1_000_000)
 
@@ -67,6 +70,20 @@ class ServerMetrics:
         self.sent += 1
         if self.keep_latencies:
             self.latencies.append(time.perf_counter() - message.created)
+
+
+def _app_socket() -> socket.socket:
+    """The HTTP app's own socket, on loopback, reached only through the front door (which passes it everything but
+    the streams' websockets)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class EventServer:
@@ -115,7 +132,8 @@ class EventServer:
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
     async def __aenter__(self) -> EventServer:
-        sock = self._bind()
+        listener = await self._listen()
+        app_socket = _app_socket()
         stack = contextlib.AsyncExitStack()
         try:
             if self._client is None:
@@ -123,7 +141,9 @@ class EventServer:
             self._tasks = await stack.enter_async_context(anyio.create_task_group())
             stack.callback(self._tasks.cancel_scope.cancel)
             stack.push_async_callback(self._stop_http)
-            self._tasks.start_soon(self._serve_http, sock.detach())
+            app_port = app_socket.getsockname()[1]
+            self._tasks.start_soon(self._serve_http, app_socket.detach())
+            self._tasks.start_soon(serve_front, listener, app_port, self._serve_stream, self.config.max_message_size)
             for name, feed in self.feeds.items():
                 self._tasks.start_soon(follow_creator, self._client, name, feed, self.config.polling)
             self._tasks.start_soon(self._tick)
@@ -132,7 +152,8 @@ class EventServer:
             for webhook, stats in zip(self.config.webhooks, self.webhook_stats, strict=True):
                 self._tasks.start_soon(deliver_webhook, self.hub, webhook, stats)
         except BaseException:
-            sock.close()
+            app_socket.close()
+            await listener.aclose()
             await stack.aclose()
             raise
         self._stack = stack
@@ -152,25 +173,22 @@ class EventServer:
     async def serve_forever(self) -> None:
         await self._stopped.wait()
 
-    def _bind(self) -> socket.socket:
+    async def _listen(self) -> anyio.abc.Listener[anyio.abc.SocketStream]:
+        """The public port, listening now: clients that connect before the front door runs wait in the backlog."""
         host, port = self.config.host, self.config.port
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.bind((host, port))
-            # Listening now: clients that connect before the HTTP server runs wait in the backlog.
-            sock.listen(BACKLOG)
+            listener = await anyio.create_tcp_listener(local_host=host, local_port=port, backlog=BACKLOG)
         except OSError as error:
-            sock.close()
             if error.errno == errno.EADDRINUSE:
                 raise ServeConfigError(
                     f"port {port} on {host} is in use (TikFinity itself, or another server?): choose --port"
                 ) from None
             raise ServeConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
-        self._port = sock.getsockname()[1]
-        return sock
+        self._port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        return listener
+
+    async def _serve_stream(self, peer: RawPeer, tikfinity: bool) -> None:
+        await serve_peer(self, peer, tikfinity=tikfinity)
 
     async def _serve_http(self, fd: int) -> None:
         config = HypercornConfig()

@@ -15,14 +15,15 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from tiktok_webcast.serve.auth import deny_websocket, token_problem
+from tiktok_webcast.serve.auth import token_problem
 from tiktok_webcast.serve.hub import Filter, Subscriber
 from tiktok_webcast.serve.message import Message
+from tiktok_webcast.serve.peer import AsgiPeer, Peer
 
 if TYPE_CHECKING:
     from tiktok_webcast.serve.server import EventServer
 
-__all__ = ["StreamSocket", "sse_stream"]
+__all__ = ["StreamSocket", "serve_peer", "sse_stream"]
 
 MAX_BAD_MESSAGES = 32
 """A client that keeps sending what we cannot read is closed (1008) after this many errors."""
@@ -49,10 +50,6 @@ class _Reply:
         return None if self.tikfinity else json.dumps({"type": "Dropped", "event": {"dropped": count}})
 
 
-def _texts(message: Message, tikfinity: bool) -> list[str]:
-    return message.tikfinity_texts() if tikfinity else [message.json_text()]
-
-
 def _wants(params: Any) -> Filter:
     return Filter.parse(params.get("creator"), params.get("type"))
 
@@ -65,28 +62,25 @@ def _capacity(server: EventServer, params: Any) -> int:
 
 
 class StreamSocket:
-    """The ASGI app of a streaming websocket route: TikFinity's format (``tikfinity=True``) or ours.
-
-    An ASGI app rather than a Starlette endpoint so that the stream's messages go straight to the server's ``send``
-    (one websocket message each, 50,000 a second with 50 TikFinity clients at 1,000 events/s): Starlette's
-    per-message bookkeeping was an eighth of the cost of a send. The handshake, commands and closing still go
-    through Starlette's :class:`WebSocket`."""
+    """The ASGI app of a streaming websocket route, for upgrades the front door did not take over: TikFinity's
+    format (``tikfinity=True``) or ours."""
 
     def __init__(self, server: EventServer, *, tikfinity: bool) -> None:
         self.server = server
         self.tikfinity = tikfinity
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _serve_socket(self.server, WebSocket(scope, receive, send), send, tikfinity=self.tikfinity)
+        await serve_peer(self.server, AsgiPeer(WebSocket(scope, receive, send), send), tikfinity=self.tikfinity)
 
 
-async def _serve_socket(server: EventServer, websocket: WebSocket, send: Send, *, tikfinity: bool) -> None:
-    problem = token_problem(server.config.token, websocket.headers, websocket.query_params)
+async def serve_peer(server: EventServer, peer: Peer, *, tikfinity: bool) -> None:
+    """One client of a stream, from the handshake until it leaves."""
+    problem = token_problem(server.config.token, peer.headers, peer.query)
     if problem is not None:
-        await deny_websocket(websocket, problem)
+        await peer.deny(problem)
         return
-    await websocket.accept()
-    params = websocket.query_params
+    await peer.accept()
+    params = peer.query
     reply = _Reply(tikfinity, batched=params.get("batch") == "1")
     name = "tikfinity" if tikfinity else "events"
     with server.hub.subscribe(_wants(params), _capacity(server, params), name) as subscriber:
@@ -95,14 +89,15 @@ async def _serve_socket(server: EventServer, websocket: WebSocket, send: Send, *
                 subscriber.offer(message)
         try:
             async with anyio.create_task_group() as tasks:
-                tasks.start_soon(_read_client, server, websocket, subscriber, reply, tasks.cancel_scope)
-                await _send_messages(server, send, subscriber, reply)
+                tasks.start_soon(_read_client, server, peer, subscriber, reply, tasks.cancel_scope)
+                await _send_messages(server, peer, subscriber, reply)
         except (WebSocketDisconnect, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             pass
 
 
-async def _send_messages(server: EventServer, send: Send, subscriber: Subscriber, reply: _Reply) -> None:
-    """Each message's text was encoded once for every client; here it is only handed to the server."""
+async def _send_messages(server: EventServer, peer: Peer, subscriber: Subscriber, reply: _Reply) -> None:
+    """Each message was encoded once for every client (text, and frames for a raw peer); a client's batch goes out
+    in one write where the protocol allows: one JSON array on a batched stream, else the frames back to back."""
     reported = 0
     metrics = server.metrics
     record = metrics.record_latency
@@ -112,52 +107,50 @@ async def _send_messages(server: EventServer, send: Send, subscriber: Subscriber
             reported = subscriber.dropped
             notice = reply.dropped(reported)
             if notice is not None:
-                await send({"type": "websocket.send", "text": notice})
+                await peer.send_text(notice)
         if reply.batched:
             # One websocket message per batch: a JSON array. Far fewer sends (and system calls) under load.
-            await send({"type": "websocket.send", "text": "[" + ",".join(m.json_text() for m in batch) + "]"})
+            await peer.send_text("[" + ",".join(m.json_text() for m in batch) + "]")
             metrics.sends += 1
-            for message in batch:
-                record(message)
-            continue
+        else:
+            written = await peer.send_messages(batch, tikfinity=reply.tikfinity)
+            metrics.sends += written  # not `+= await`: other clients' sends count while this one awaits
         for message in batch:
-            for text in _texts(message, reply.tikfinity):
-                await send({"type": "websocket.send", "text": text})
-                metrics.sends += 1
             record(message)
 
 
 async def _read_client(
-    server: EventServer, websocket: WebSocket, subscriber: Subscriber, reply: _Reply, scope: anyio.CancelScope
+    server: EventServer, peer: Peer, subscriber: Subscriber, reply: _Reply, scope: anyio.CancelScope
 ) -> None:
     """Commands from the client: ``{"action": "ping"}`` and, on our stream, ``{"action": "filter", "creator": ...,
     "type": ...}``. Anything else gets an error reply; a client that keeps it up is closed."""
     bad = 0
     try:
         while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
+            message = await peer.receive()
+            if message is None:
                 break
             problem, answer = _command(message, server, subscriber, reply)
             if problem is None:
                 if answer is not None:
-                    await websocket.send_text(answer)
+                    await peer.send_text(answer)
                 continue
             bad += 1
-            await websocket.send_text(reply.error(problem))
+            await peer.send_text(reply.error(problem))
             if bad >= MAX_BAD_MESSAGES:
-                await websocket.close(CLOSE_POLICY, "too many malformed messages")
+                await peer.close(CLOSE_POLICY, "too many malformed messages")
                 break
     finally:
         scope.cancel()
 
 
-def _command(message: Any, server: EventServer, subscriber: Subscriber, reply: _Reply) -> tuple[str | None, str | None]:
-    text = message.get("text")
-    if text is None:
+def _command(
+    message: str | bytes, server: EventServer, subscriber: Subscriber, reply: _Reply
+) -> tuple[str | None, str | None]:
+    if not isinstance(message, str):
         return "binary messages are not understood; send JSON text", None
     try:
-        command = json.loads(text)
+        command = json.loads(message)
     except ValueError:
         return "not JSON", None
     if not isinstance(command, dict) or not isinstance(command.get("action"), str):
