@@ -17,7 +17,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry, async_add_e
 
 
 class LiveBinarySensor(TikTokLiveEntity, BinarySensorEntity):
+    """On while live. ``reason`` and ``connection`` are keys (translated); ``liveness`` is the library's last answer
+    (live, offline, unknown) and ``liveness_reason`` its words, e.g. "live per api_live and room_info"."""
+
     platform_domain = "binary_sensor"
+    # The library's words may differ from check to check: not worth a database row each.
+    _unrecorded_attributes = frozenset({"liveness_reason"})
 
     @property
     def is_on(self) -> bool:
@@ -25,4 +30,10 @@ class LiveBinarySensor(TikTokLiveEntity, BinarySensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        return {"reason": self.coordinator.reason, "connection": self.coordinator.state}
+        liveness = self.coordinator.liveness
+        return {
+            "reason": self.coordinator.reason,
+            "connection": self.coordinator.state,
+            "liveness": None if liveness is None else liveness.status.value,
+            "liveness_reason": None if liveness is None else liveness.reason,
+        }

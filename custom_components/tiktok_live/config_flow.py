@@ -84,7 +84,7 @@ class TikTokLiveConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """New credentials or a new service URL for a followed creator (Home Assistant 2024.4+ offers this step)."""
+        """New credentials or a new service URL for a followed creator (versions after 2024.3 offer this step)."""
         entry = self.hass.config_entries.async_get_entry(self.context["entry_id"])
         assert entry is not None
         errors: dict[str, str] = {}

@@ -19,7 +19,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from tiktok_webcast import Live, RoomInfo, TikTok, UserInfo
+from tiktok_webcast import Live, Liveness, LiveStatus, RoomInfo, TikTok, UserInfo
 
 from .const import (
     DOMAIN,
@@ -70,6 +70,7 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
         # The connection's recent states (time, state, reason), newest last: for diagnostics.
         self.history: deque[tuple[str, str, str]] = deque(maxlen=STATE_HISTORY)
         self.live: Live | None = None
+        self.liveness: Liveness | None = None
         # Until the first check answers, what it finds is where the integration starts from, not a transition:
         # a (re)start, reload or reauth while the creator is live fires no went_live.
         self.observed = False
@@ -133,6 +134,7 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
         self._publish()
         if self.observed and (new or not was_live):
             self._announce(EVENT_WENT_LIVE, {"title": room.title, "room_id": str(room.room_id)})
+        self.observed = True
 
     @callback
     def went_offline(self) -> None:
@@ -145,16 +147,24 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
         self._publish()
 
     @callback
-    def user_seen(self, user: UserInfo) -> None:
-        """The result of a check; the first one after setup is the starting point, announcing nothing."""
+    def checked(self, user: UserInfo, liveness: Liveness) -> None:
+        """The result of a check: the profile, and the library's weighing of every source on whether the creator is
+        live. The first check after setup is the starting point, announcing nothing; ``unknown`` changes nothing."""
+        self.liveness = liveness
         if user.follower_count:
             self.stream.data.followers = user.follower_count
-        if user.is_live:
-            self.set_state("live", "profile_live")
-            self.went_live(user)
-        else:
-            self.set_state("offline", "profile_offline")
+        if liveness.status is LiveStatus.LIVE:
+            self.set_state("live", "checked_live")
+            if user.is_live:
+                self.went_live(user)
+            else:  # the profile has no room: the room is entered by id, and that is the starting point
+                return
+        elif liveness.status is LiveStatus.OFFLINE:
+            self.set_state("offline", "checked_offline")
             self.went_offline()
+        else:
+            self.set_state("unknown", "sources_unsure")
+            self._publish()
         self.observed = True
 
     @callback

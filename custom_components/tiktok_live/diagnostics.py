@@ -34,6 +34,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: ConfigE
                 "reason": coordinator.reason,
                 "available": coordinator.last_update_success,
                 "last_error": coordinator.last_error,
+                "liveness": coordinator.liveness,  # status, reason and every source's reading of the last check
                 "recent_changes": [
                     {"at": at, "state": state, "reason": reason} for at, state, reason in coordinator.history
                 ],

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tiktok_webcast import (
     AgeRestrictedError,
     BlockedError,
+    LiveStatus,
     SignerAuthError,
     SignerRateLimitError,
     TikTok,
@@ -55,15 +56,19 @@ class Supervisor:
             delay = self.interval
             try:
                 user = await self.client.get_user_info(coordinator.username)
+                # Not the profile alone: TikTok's endpoints have answered wrongly both ways (breakages-2025-2026.md);
+                # the library weighs every source and says live, offline or unknown, with why.
+                liveness = await self.client.liveness(coordinator.username)
+                live = liveness.status is LiveStatus.LIVE
                 # The key is checked at setup, before each watch, and on every check while it stands rejected, so
                 # the repair and the reauth prompt go away by themselves once it works again.
-                if not self.first.done() or user.is_live or self.signer_rejected:
+                if not self.first.done() or live or self.signer_rejected:
                     await self._check_signer()
                 if not self.first.done():
                     self.first.set_result(user)
                 self._recovered()
-                coordinator.user_seen(user)
-                if user.is_live:
+                coordinator.checked(user, liveness)
+                if live:
                     await self._watch()
                 self.failures = 0
             except Exception as error:

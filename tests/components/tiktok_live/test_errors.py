@@ -73,9 +73,9 @@ async def test_persistent_rate_limit_raises_issue_then_clears(
     entry = await add_entry(hass, sim)
     issues = ir.async_get(hass)
     issue_id = f"rate_limited_{entry.entry_id}"
-    await wait_for(lambda: issues.async_get_issue(DOMAIN, issue_id) is not None, seconds=30, what="the issue")
+    await wait_for(lambda: issues.async_get_issue(DOMAIN, issue_id) is not None, seconds=60, what="the issue")
     assert hass.states.get("binary_sensor.alice_live").state == "unavailable"
-    await wait_for(lambda: issues.async_get_issue(DOMAIN, issue_id) is None, seconds=60, what="the issue cleared")
+    await wait_for(lambda: issues.async_get_issue(DOMAIN, issue_id) is None, seconds=90, what="the issue cleared")
     assert hass.states.get("binary_sensor.alice_live").state == "off"
     assert await hass.config_entries.async_unload(entry.entry_id)
 

@@ -110,7 +110,9 @@ async def test_a_stream_seen_starting_fires_went_live_with_the_device(
     await hass.async_block_till_done()
     went = [e for e in bus if e["type"] == "went_live"]
     assert len(went) == 1 and went[0]["device_id"] is not None
-    assert hass.states.get(LIVE).attributes["reason"] in ("profile_live", "connected")
+    attributes = hass.states.get(LIVE).attributes
+    assert attributes["reason"] in ("checked_live", "connected") and attributes["liveness"] == "live"
+    assert "live" in attributes["liveness_reason"]
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -160,3 +162,28 @@ async def test_diagnostics_after_an_unknown_message(hass: HomeAssistant, start_s
     assert data["connection"]["reason"] == "connected"
     assert [change["state"] for change in data["connection"]["recent_changes"]][-2:] == ["live", "watching"]
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_json_safe_takes_what_the_library_may_hold() -> None:
+    from collections import Counter
+    from datetime import UTC, datetime
+    from enum import Enum
+
+    from custom_components.tiktok_live.diagnostics import json_safe
+
+    class Path(Enum):
+        SIGNED = "signed"
+
+    value = {
+        "methods": Counter({("WebcastAISummaryMessage", 7): 2, "Other": 1}),
+        "path": Path.SIGNED,
+        "at": datetime(2026, 1, 2, tzinfo=UTC),
+        "url": "http://user:pw-secret@127.0.0.1:9/?apiKey=key-secret",
+        "ids": {1, 2},
+        "obj": object(),
+    }
+    safe = json_safe(value)
+    text = json.dumps(safe)  # raises on anything not JSON
+    assert safe["methods"] == {"WebcastAISummaryMessage/7": 2, "Other": 1}
+    assert safe["path"] == "signed" and safe["at"] == "2026-01-02T00:00:00+00:00"
+    assert "key-secret" not in text

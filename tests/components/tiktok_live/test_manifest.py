@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import tomllib
@@ -48,3 +49,36 @@ def test_manifest_pins_this_version() -> None:
     assert manifest["config_flow"] is True
     hacs = json.loads((REPO / "hacs.json").read_text())
     assert AwesomeVersion(hacs["homeassistant"]) <= AwesomeVersion(HA_VERSION)  # the version these tests run on
+
+
+def test_brand_images_in_both_layouts() -> None:
+    """Home Assistant 2026.3+ reads brand/ in the integration; home-assistant/brands keeps custom_integrations/."""
+    from PIL import Image
+
+    local = COMPONENT / "brand"
+    brands = REPO / "brands" / "custom_integrations" / "tiktok_live"
+    for name, size in (("icon.png", 256), ("icon@2x.png", 512)):
+        with Image.open(local / name) as image:
+            assert (image.format, image.size) == ("PNG", (size, size))
+        assert (local / name).read_bytes() == (brands / name).read_bytes()
+
+
+def test_blueprints_are_valid_and_use_this_integrations_triggers() -> None:
+    """Each blueprint passes Home Assistant's blueprint schema, and its trigger is one of this integration's device
+    triggers (tests/ha_demo imports them into a real hass and fires them)."""
+    from custom_components.tiktok_live.device_trigger import TRIGGER_TYPES
+    from homeassistant.components.blueprint.models import Blueprint
+    from homeassistant.components.blueprint.schemas import BLUEPRINT_SCHEMA
+    from homeassistant.util.yaml import load_yaml
+
+    folder = REPO / "blueprints" / "automation" / "tiktok_live"
+    names = sorted(path.name for path in folder.glob("*.yaml"))
+    assert names == ["gift_flash_light.yaml", "went_live_notify.yaml"]
+    # 2024.3 validates with the generic schema itself; later versions take it as an argument.
+    takes_schema = "schema" in inspect.signature(Blueprint.__init__).parameters
+    extra = {"schema": BLUEPRINT_SCHEMA} if takes_schema else {}
+    for name in names:
+        blueprint = Blueprint(load_yaml(folder / name), expected_domain="automation", **extra)
+        assert blueprint.inputs["creator"]["selector"]["device"]["integration"] == "tiktok_live"
+        (trigger,) = blueprint.data["trigger"]
+        assert trigger["domain"] == "tiktok_live" and trigger["type"] in TRIGGER_TYPES

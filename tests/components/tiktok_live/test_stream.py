@@ -21,21 +21,22 @@ from .conftest import StartSimulator, add_entry, creator, scenario, state, wait_
 LIVE = "binary_sensor.alice_live"
 GIFT = "event.alice_gift"
 
-# A stream (scenario seconds, run 4x faster): viewers and likes, a streak of 5 roses (1 diamond each), a corgi
-# (299 diamonds, not streakable), a follow, a share, a subscription, a chat message, a join, then the end.
+# A stream (scenario seconds after it starts, run 2x faster; the first events late enough for the connection to be
+# up): viewers and likes, a streak of 5 roses (1 diamond each), a corgi (299 diamonds, not streakable), a follow, a
+# share, a subscription, a chat message, a join, then the end.
 SCRIPTED = Script(
     timeline=(
-        TimedEvent(at=1.0, type="viewers", count=42),
-        TimedEvent(at=1.0, type="like", user="bob", count=10),
-        TimedEvent(at=2.0, type="gift", user="bob", gift="Rose", count=5),
-        TimedEvent(at=4.0, type="gift", user="carol", gift="Corgi"),
-        TimedEvent(at=4.5, type="follow", user="dave"),
-        TimedEvent(at=4.5, type="share", user="erin"),
-        TimedEvent(at=5.0, type="subscribe", user="frank"),
-        TimedEvent(at=5.0, type="chat", user="gina", comment="hello alice"),
-        TimedEvent(at=5.0, type="join", user="hank"),
+        TimedEvent(at=3.0, type="viewers", count=42),
+        TimedEvent(at=3.0, type="like", user="bob", count=10),
+        TimedEvent(at=4.0, type="gift", user="bob", gift="Rose", count=5),
+        TimedEvent(at=6.0, type="gift", user="carol", gift="Corgi"),
+        TimedEvent(at=6.5, type="follow", user="dave"),
+        TimedEvent(at=6.5, type="share", user="erin"),
+        TimedEvent(at=7.0, type="subscribe", user="frank"),
+        TimedEvent(at=7.0, type="chat", user="gina", comment="hello alice"),
+        TimedEvent(at=7.0, type="join", user="hank"),
     ),
-    end_after=8.0,
+    end_after=10.0,
 )
 
 
@@ -86,7 +87,7 @@ async def _automations(hass: HomeAssistant, device_id: str) -> list[ServiceCall]
 
 async def test_scripted_stream(hass: HomeAssistant, start_simulator: StartSimulator) -> None:
     # Alice goes live a second (real time) after the automations are set up.
-    sim = await start_simulator(scenario(creator(script=SCRIPTED, followers=500, start_after=4.0), speed=4.0))
+    sim = await start_simulator(scenario(creator(script=SCRIPTED, followers=500, start_after=8.0), speed=2.0))
     bus = _collect(hass)
     gifts = _state_changes(hass, GIFT)
     entry = await add_entry(hass, sim, options={CONF_EXPOSE_CHAT: True, CONF_FIRE_EVENTS: True})
