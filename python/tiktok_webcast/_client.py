@@ -111,7 +111,7 @@ class TikTok:
       connection that works but drops is never counted); ``backoff_base``/``backoff_max``: the jittered exponential
       backoff between attempts (2, 4, 8, 16, 30 s), reset once a session delivered messages.
     - ``heartbeat_interval``, ``stale_timeout``, ``connect_timeout``, ``event_buffer`` (events held for a slow
-      consumer before the connection waits for it).
+      consumer before the connection waits for it; held as whole frames, counted as ten events each).
     """
 
     def __init__(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
@@ -51,6 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("tiktok_webcast.live")
 
 STREAM_ENDED_ACTIONS = (3, 4)
+EVENTS_PER_FRAME = 10
+"""About how many events a busy room's frame carries: ``event_buffer`` events are held as this many fewer frames."""
 SIGNER_PACING_WINDOW = 60.0
 """The signer's requests are paced per minute, so its fetch may first wait up to this long (not a failure)."""
 RETRIABLE = (WebcastError, OSError, *TRANSIENT_STREAM_ERRORS)
@@ -88,17 +91,22 @@ class _Events:
         return self
 
     async def __anext__(self) -> Event:
+        live = self._live
+        pending = live._pending
+        if pending:
+            return pending.popleft()
         try:
-            # Take what is buffered without a scheduler pass per event; wait only when there is nothing.
-            return self._live._receive.receive_nowait()
+            # Take what is buffered without a scheduler pass; wait only when there is nothing.
+            batch = live._receive.receive_nowait()
         except anyio.WouldBlock:
-            pass
+            try:
+                batch = await live._receive.receive()
+            except (anyio.EndOfStream, anyio.ClosedResourceError):
+                return self._end()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             return self._end()
-        try:
-            return await self._live._receive.receive()
-        except (anyio.EndOfStream, anyio.ClosedResourceError):
-            return self._end()
+        pending.extend(batch)
+        return pending.popleft()
 
     def _end(self) -> Event:
         failure = self._live._failure
@@ -143,9 +151,12 @@ class Live:
         self._ended_by_message = False
         self._gap_started: float | None = None
         self._gap_reason: PathFailure | None = None
-        send, receive = anyio.create_memory_object_stream[Event](options.event_buffer)
-        self._send: MemoryObjectSendStream[Event] = send
-        self._receive: MemoryObjectReceiveStream[Event] = receive
+        # A frame's events cross the channel as one list: one channel operation per frame, not per event.
+        capacity = max(1, options.event_buffer // EVENTS_PER_FRAME)
+        send, receive = anyio.create_memory_object_stream[list[Event]](capacity)
+        self._send: MemoryObjectSendStream[list[Event]] = send
+        self._receive: MemoryObjectReceiveStream[list[Event]] = receive
+        self._pending: deque[Event] = deque()
 
     def __repr__(self) -> str:
         where = f"@{self.username}" if self.username else f"room {self.room_id}"
@@ -495,6 +506,7 @@ class Live:
     async def _deliver(self, events: list[Event], history: tuple[bool, ...]) -> None:
         ended = False
         skip_history = not self._client.options.include_history
+        batch: list[Event] = []
         for index, event in enumerate(events):
             if not self._seen.first_time(event.msg_id):
                 self.stats.duplicates += 1
@@ -508,14 +520,16 @@ class Live:
                 if not self._client.options.experimental_events:
                     log.debug("%r: unknown message %s (%d bytes)", self, event.method, len(event.payload))
                     continue
-            self.stats.events += 1
-            try:
-                self._send.send_nowait(event)
-            except anyio.WouldBlock:
-                # The consumer is behind: wait for it (backpressure) rather than buffer without bound.
-                await self._send.send(event)
+            batch.append(event)
             if isinstance(event, ControlEvent) and event.action in STREAM_ENDED_ACTIONS:
                 ended = True
+        if batch:
+            self.stats.events += len(batch)
+            try:
+                self._send.send_nowait(batch)
+            except anyio.WouldBlock:
+                # The consumer is behind: wait for it (backpressure) rather than buffer without bound.
+                await self._send.send(batch)
         if ended:
             self._ended_by_message = True
             self._set_state(LiveState.ENDED)
