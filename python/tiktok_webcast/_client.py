@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from typing import Any, Literal, get_args
 import httpx
 
 from tiktok_webcast._api import TikTokApi, normalize_username
+from tiktok_webcast._checks import require_count, require_seconds
 from tiktok_webcast._download import DownloadResult, Recording, download_stream, record_stream
 from tiktok_webcast._http import DEFAULT_MAX_BODY_SIZE, USER_AGENT, CookieJar, HttpSession
 from tiktok_webcast._live import Live
@@ -66,14 +66,10 @@ class Options:
         if self.connect_mode not in get_args(ConnectMode):
             choices = ", ".join(repr(mode) for mode in get_args(ConnectMode))
             raise InvalidArgumentError(f"connect_mode must be one of {choices}, not {self.connect_mode!r}")
-        for name in ("max_reconnects", "event_buffer"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "max_reconnects" else 1):
-                raise InvalidArgumentError(f"{name} must be a whole number of at least {int(name != 'max_reconnects')}")
+        require_count(self.max_reconnects, "max_reconnects", minimum=0)
+        require_count(self.event_buffer, "event_buffer", minimum=1)
         for name in ("backoff_base", "backoff_max", "heartbeat_interval", "stale_timeout", "connect_timeout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-                raise InvalidArgumentError(f"{name} must be a positive, finite number of seconds, not {value!r}")
+            require_seconds(getattr(self, name), name)
 
 
 class TikTok:

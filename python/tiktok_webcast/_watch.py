@@ -14,11 +14,12 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from tiktok_webcast._api import normalize_username
+from tiktok_webcast._checks import require_seconds
 from tiktok_webcast._live import Live
 from tiktok_webcast._liveness import Liveness
 from tiktok_webcast._stats import LiveState, LiveStats
 from tiktok_webcast.events import Event
-from tiktok_webcast.exceptions import InvalidStateError, WebcastError
+from tiktok_webcast.exceptions import WebcastError
 
 if TYPE_CHECKING:
     from tiktok_webcast._client import TikTok
@@ -55,8 +56,7 @@ class Watch:
     every stream, with a :class:`StreamStarted` before each stream and a :class:`StreamEnded` after it."""
 
     def __init__(self, client: TikTok, username: str, *, check_interval: float) -> None:
-        if not check_interval > 0:
-            raise InvalidStateError("check_interval must be a positive number of seconds")
+        require_seconds(check_interval, "check_interval")
         self.username = normalize_username(username)
         self.check_interval = check_interval
         self.live: Live | None = None

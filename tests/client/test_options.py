@@ -100,3 +100,11 @@ def test_unusable_options_are_refused_with_their_name(options: dict[str, Any], m
     with pytest.raises(InvalidArgumentError) as raised:
         TikTok(**options)
     assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("interval", [0, -1.0, float("nan"), float("inf"), "60"])
+def test_watch_user_refuses_an_unusable_check_interval(interval: Any) -> None:
+    from tiktok_webcast import InvalidArgumentError, TikTok
+
+    with pytest.raises(InvalidArgumentError, match="check_interval must be a positive, finite number of seconds"):
+        TikTok().watch_user("someone", check_interval=interval)
