@@ -1,9 +1,10 @@
 """The event server under load: 50 overlay clients while the simulator streams about 1,000 events per second.
 
-Run: ``.venv/bin/python bench/serve.py [--seconds 10] [--clients 50] [--mix overlays|firehose]``.
+Run: ``.venv/bin/python bench/serve.py [--seconds 10] [--clients 50] [--mix overlays|firehose|tikfinity]
+[--backend trio|asyncio|uvloop]``.
 
 Three processes on loopback: the simulator (a child, with a room scripted at ~1,000 events/s), the event server (this
-process: the client following that room plus the server, on trio), and the overlay clients (another child: each
+process: the client following that room plus the server), and the overlay clients (another child: each
 opens a websocket like an overlay page and drains it). Measured in the server process, over the timed window:
 
 - latency from the moment the server has an event (the client decoded its frame) until each websocket send of it
@@ -14,7 +15,8 @@ opens a websocket like an overlay page and drains it). Measured in the server pr
 ``--mix overlays`` (default) gives each client what an overlay page subscribes to (alerts, chat, goal, top gifters,
 likes, viewers, in turn), batched as the pages ask; ``--mix firehose`` gives every client every message in our format
 (batched); ``--mix tikfinity`` gives every client every message in TikFinity's format (one websocket message per
-event, as TikFinity tools expect). Bounded: ``--seconds`` of measurement after a short warm-up.
+event, as TikFinity tools expect). ``--backend`` picks the server's event loop (trio, as the command runs it;
+asyncio; asyncio on uvloop). Bounded: ``--seconds`` of measurement after a short warm-up.
 """
 
 from __future__ import annotations
@@ -257,9 +259,9 @@ def main() -> None:
     parser.add_argument("--mix", choices=("overlays", "firehose", "tikfinity"), default="overlays")
     parser.add_argument(
         "--backend",
-        choices=("asyncio", "uvloop", "trio"),
-        default="asyncio",
-        help="the server's event loop (default: asyncio, as `tiktok-webcast serve` runs it)",
+        choices=("trio", "asyncio", "uvloop"),
+        default="trio",
+        help="the server's event loop (default: trio, as `tiktok-webcast serve` runs it)",
     )
     args = parser.parse_args()
     if not 1 <= args.clients <= 500 or not 1 <= args.seconds <= 120:

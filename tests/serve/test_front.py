@@ -75,3 +75,22 @@ async def test_stream_clients_are_told_when_the_server_stops(serve: Any, path: s
             while True:
                 await socket.receive_text()
     assert closed.value.code == 1001
+
+
+async def test_a_server_cancelled_from_outside_stops_cleanly(serve: Any) -> None:
+    """What Ctrl-C does: the scope around the server is cancelled while it serves a client. The HTTP app is stopped
+    through its shutdown trigger (hypercorn's asyncio worker fails with InvalidStateError if cancelled)."""
+    with anyio.CancelScope() as scope:
+        async with (
+            serve(None) as server,
+            open_text_socket(server.url) as socket,
+            await anyio.connect_tcp("127.0.0.1", server.port) as sse,  # for a request the HTTP app is serving
+        ):
+            server.send_test_event("chat", {"comment": "served"})
+            with anyio.fail_after(10):
+                await socket.receive_text()
+                await sse.send(b"GET /events/sse HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                assert (await sse.receive()).startswith(b"HTTP/1.1 200")
+            scope.cancel()
+            await anyio.sleep_forever()
+    assert scope.cancelled_caught

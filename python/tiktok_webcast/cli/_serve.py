@@ -6,9 +6,7 @@ import argparse
 import os
 from typing import Any
 
-import anyio
-
-from tiktok_webcast.cli._app import Command, Context, run_interruptible
+from tiktok_webcast.cli._app import Command, Context
 from tiktok_webcast.cli._errors import EXIT_OK, UsageError
 
 ENV_TOKEN = "TIKTOK_WEBCAST_SERVE_TOKEN"
@@ -50,7 +48,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--offline-poll", type=float, default=30.0, metavar="SECONDS", help="how often to check an offline user"
     )
-    parser.set_defaults(run=Command(sync_handler=run_serve))
+    parser.set_defaults(run=Command(serve, interrupted_exit=EXIT_OK))
 
 
 def _config(context: Context) -> Any:
@@ -95,11 +93,3 @@ async def serve(context: Context) -> int:
                 context.note(context.err_style(f"  {name}: {base}/overlays/{name}.html{token}", "dim"))
             await server.serve_forever()
     return EXIT_OK
-
-
-def run_serve(context: Context) -> int:
-    """The server runs on asyncio, not on trio like the other commands: hypercorn's asyncio path hands each
-    websocket message to the transport without a pass through the scheduler, its trio path takes one per message
-    (a checkpoint in every ``send_all``). With 50 TikFinity clients at 1,000 events/s that is 50,000 messages a
-    second, which the trio path cannot keep up with on one core and asyncio does (figures in docs/serve.md)."""
-    return anyio.run(run_interruptible, Command(serve, interrupted_exit=EXIT_OK), context, backend="asyncio")

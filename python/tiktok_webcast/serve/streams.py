@@ -79,15 +79,16 @@ async def serve_peer(server: EventServer, peer: Peer, *, tikfinity: bool) -> Non
     if problem is not None:
         await peer.deny(problem)
         return
-    await peer.accept()
     params = peer.query
     reply = _Reply(tikfinity, batched=params.get("batch") == "1")
     name = "tikfinity" if tikfinity else "events"
+    # Subscribed before the handshake is answered: a client gets everything published once it is connected.
     with server.hub.subscribe(_wants(params), _capacity(server, params), name) as subscriber:
         for message in server.snapshot():
             if subscriber.wants.matches(message):
                 subscriber.offer(message)
         try:
+            await peer.accept()
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_read_client, server, peer, subscriber, reply, tasks.cancel_scope)
                 await _send_messages(server, peer, subscriber, reply)
