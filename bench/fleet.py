@@ -319,6 +319,11 @@ class Result:
     window: Window = field(default_factory=Window)
     handover: Handover = field(default_factory=Handover)
     consumed: int = 0
+    claimed_now: int = 0
+    failure: str | None = None
+    """Why the run stopped early (every room did not deliver within ``--timeout``)."""
+    lost_leases: int = 0
+    """Times a worker found its lease taken while it still held the room: renewals that came too late."""
     nats_rss: float = 0.0
     simulator_rss: float = 0.0
 
@@ -363,6 +368,7 @@ async def wait_all_delivering(fleet: Fleet, delivery: Delivery, result: Result) 
     last_progress = started
     while True:
         holders = (await fleet.status()).holders
+        result.claimed_now = len(holders)
         now = time.monotonic()
         if len(holders) == result.rooms and math.isnan(result.claimed_seconds):
             result.claimed_seconds = now - started
@@ -457,8 +463,15 @@ async def run(args: argparse.Namespace, workdir: Path) -> Result:
                 worker_id = f"w{k}"
                 workers[worker_id] = await group.start(worker_id, worker_command(args, nats_url, worker_id), env=env)
             progress(f"{args.workers} workers started (at most {args.max_rooms} rooms each)", started)
-            with anyio.fail_after(args.timeout):
+            with anyio.move_on_after(args.timeout):
                 holders = await wait_all_delivering(fleet, delivery, result)
+            if math.isnan(result.delivering_seconds):
+                result.failure = (
+                    f"after {args.timeout:g} s, {result.claimed_now} of {args.rooms} rooms were claimed and "
+                    f"{len(delivery.last_sequence)} had delivered an event"
+                )
+                tasks.cancel_scope.cancel()
+                return result
             held = Counter(holders.values())
             result.per_worker = {worker_id: held[worker_id] for worker_id in workers}
             progress(f"all {args.rooms} rooms claimed and delivering: {result.per_worker}", started)
@@ -486,7 +499,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> Result:
             progress(f"handover of {result.handover.moved} rooms done", started)
             result.consumed = delivery.count
             tasks.cancel_scope.cancel()
+    result.lost_leases = lost_leases(workdir)
     return result
+
+
+def lost_leases(workdir: Path) -> int:
+    """The workers' "lost the lease" warnings: leases that expired under a live worker and went to another."""
+    return sum(log.read_text(errors="replace").count("lost the lease") for log in workdir.glob("w[0-9]*.log"))
 
 
 # -- the report -----------------------------------------------------------------------------------------------------
@@ -511,6 +530,7 @@ def report(result: Result, args: argparse.Namespace) -> None:
         ("nats-server", f"{w.nats_cpu / w.seconds:.0%} of a core, {result.nats_rss:.0f} MiB"),
         ("simulator", f"{w.simulator_cpu / w.seconds:.0%} of a core, {result.simulator_rss:.0f} MiB"),
         ("consumer", f"{result.consumed} events read from the durable consumer"),
+        ("leases lost", f"{result.lost_leases} times a live worker's lease expired and went to another"),
     ]
     print(f"\nfleet: {result.rooms} simulated rooms chatting {args.chat:g}/s, lease TTL {args.lease_ttl:g} s")
     for name, value in rows:
@@ -568,6 +588,8 @@ def main() -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"{versions}, {nats_version}; Python {platform.python_version()}; {os.cpu_count()} CPUs, load average {load}")
     print(f"open files limit {limit}; every process is a child on loopback; started {time.strftime('%Y-%m-%d %H:%M')}")
+    # A SIGTERM (``timeout``, a CI runner) then stops the children as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
         try:
             result = anyio.run(run, args, Path(tmp), backend="asyncio")
@@ -577,6 +599,9 @@ def main() -> None:
             for log in sorted(Path(tmp).glob("*.log")):
                 print(f"--- {log.name} (end)\n{log.read_text(errors='replace')[-1500:]}", file=sys.stderr)
             raise
+        if result.failure is not None:
+            leases = f"leases lost under live workers: {lost_leases(Path(tmp))}"
+            raise SystemExit(f"error: {result.failure}; {leases}; load average {os.getloadavg()[0]:.2f}")
     report(result, args)
 
 
