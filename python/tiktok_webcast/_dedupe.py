@@ -3,33 +3,51 @@ or the overlap of a cursor resume when switching paths) is not delivered twice."
 
 from __future__ import annotations
 
-from itertools import islice
+GENERATION_IDS = 2_048
+"""Ids per generation. What a connect replays is recent: the welcome frame's ~6 comments and, on a cursor resume,
+the messages of the seconds the connection was down. Two generations remember at least the newest 2,048 ids."""
 
-SEEN_IDS = 20_000
-"""Ids remembered. A resume replays at most what was missed while disconnected and the welcome frame ~6 comments,
-so the last 20,000 ids cover minutes of even a busy room."""
+GENERATION_SECONDS = 60.0
+"""Age at which a generation is retired, so a quiet room forgets (and frees) ids nobody will replay any more. Two
+generations remember every id of at least the last minute, unless a busy room fills them first."""
 
 
 class SeenIds:
-    """A plain dict used as an insertion-ordered set, trimmed a quarter at a time (one trim per ~5,000 new ids,
-    instead of one ``popitem`` per id)."""
+    """Two sets of ids, the newest and the one before. When the newest is full or older than ``max_age``, it becomes
+    the older one and the previous older one is dropped whole: eviction in batches, no per-id bookkeeping, and at
+    most ``2 * capacity`` ids held (a set entry plus the int object, ~60 B each) whatever the room's traffic."""
 
-    def __init__(self, capacity: int = SEEN_IDS) -> None:
-        self._ids: dict[int, None] = {}
+    def __init__(self, capacity: int = GENERATION_IDS, max_age: float = GENERATION_SECONDS) -> None:
+        self._newest: set[int] = set()
+        self._older: set[int] = set()
         self._capacity = capacity
+        self._max_age = max_age
+        self._newest_since: float | None = None
+
+    def tick(self, now: float) -> None:
+        """Called once per frame with a monotonic time: retires the newest generation once it is ``max_age`` old."""
+        if self._newest_since is None:
+            self._newest_since = now
+        elif now - self._newest_since >= self._max_age:
+            self._retire()
+            self._newest_since = now
 
     def first_time(self, msg_id: int) -> bool:
         """True the first time ``msg_id`` is seen (id 0 is always new: a message without one cannot be matched)."""
         if msg_id == 0:
             return True
-        ids = self._ids
-        if msg_id in ids:
+        newest = self._newest
+        if msg_id in newest or msg_id in self._older:
             return False
-        ids[msg_id] = None
-        if len(ids) > self._capacity:
-            for old in list(islice(ids, self._capacity // 4)):
-                del ids[old]
+        newest.add(msg_id)
+        if len(newest) >= self._capacity:
+            self._retire()
         return True
 
+    def _retire(self) -> None:
+        self._older = self._newest
+        self._newest = set()
+        self._newest_since = None
+
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._newest) + len(self._older)

@@ -507,6 +507,7 @@ class Live:
         ended = False
         skip_history = not self._client.options.include_history
         batch: list[Event] = []
+        self._seen.tick(anyio.current_time())
         for index, event in enumerate(events):
             if not self._seen.first_time(event.msg_id):
                 self.stats.duplicates += 1

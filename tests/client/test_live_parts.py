@@ -46,15 +46,37 @@ def test_the_fetch_interval_is_clamped(sent_ms: int, used: float) -> None:
     assert fetch_delay(sent_ms) == used
 
 
-def test_seen_ids_drop_replays_and_stay_bounded() -> None:
-    seen = SeenIds(capacity=4)
+def test_seen_ids_drop_replays_but_never_id_zero() -> None:
+    seen = SeenIds(capacity=4, max_age=60)
     assert seen.first_time(1) and not seen.first_time(1)
     assert seen.first_time(0) and seen.first_time(0)
-    for msg_id in (2, 3, 4, 5):
+
+
+def test_seen_ids_remember_the_newest_generation_and_drop_the_one_before_whole() -> None:
+    seen = SeenIds(capacity=4, max_age=60)
+    for msg_id in range(1, 8):  # a full generation (1-4), then 5-7 in the newest
         assert seen.first_time(msg_id)
-    assert len(seen) <= 4
-    assert seen.first_time(1)  # the oldest were trimmed
+    assert len(seen) == 7
+    assert not seen.first_time(1) and not seen.first_time(7)  # both generations answer
+    assert seen.first_time(8)  # fills the newest: it becomes the older one and 1-4 are dropped whole
+    assert len(seen) == 4
+    assert seen.first_time(1)
     assert not seen.first_time(5)
+
+
+def test_seen_ids_forget_after_two_ages_in_a_quiet_room() -> None:
+    seen = SeenIds(capacity=1000, max_age=60)
+    seen.tick(0)
+    assert seen.first_time(7)
+    seen.tick(59)
+    assert not seen.first_time(7)
+    seen.tick(60)  # the generation holding 7 becomes the older one: still remembered
+    assert not seen.first_time(7)
+    seen.tick(119)
+    assert not seen.first_time(7)
+    seen.tick(120)  # and then is dropped
+    assert len(seen) == 0
+    assert seen.first_time(7)
 
 
 def failure(path: ConnectPath, kind: FailureKind = FailureKind.NETWORK, **details: object) -> PathFailure:
