@@ -14,6 +14,7 @@ from wsproto.frame_protocol import FrameProtocol, Opcode
 
 from tiktok_webcast import protocol
 from tiktok_webcast.protocol import Accepted
+from tiktok_webcast.serve import server as server_module
 from tiktok_webcast.serve.peer import text_frame
 
 pytestmark = pytest.mark.anyio
@@ -94,3 +95,36 @@ async def test_a_server_cancelled_from_outside_stops_cleanly(serve: Any) -> None
             scope.cancel()
             await anyio.sleep_forever()
     assert scope.cancelled_caught
+
+
+async def test_a_failure_serving_one_client_is_logged_and_the_server_keeps_serving(
+    serve: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    serve_peer = server_module.serve_peer
+    calls = 0
+
+    async def fails_the_first_time(*args: Any, **kwargs: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("a bug while serving one client")
+        await serve_peer(*args, **kwargs)
+
+    monkeypatch.setattr(server_module, "serve_peer", fails_the_first_time)
+    async with serve(None) as server:
+        with pytest.raises((anyio.EndOfStream, anyio.BrokenResourceError, Closed)), anyio.fail_after(10):
+            async with open_text_socket(server.url) as first:
+                await first.receive_text()
+        async with open_text_socket(server.url) as second:
+            server.send_test_event("chat", {"comment": "still serving"})
+            got = await second.json_until(lambda m: m["event"] == "chat")
+    assert got[-1]["data"]["comment"] == "still serving"
+    assert any("a connection failed" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_a_broken_websocket_handshake_gets_an_http_error(serve: Any) -> None:
+    async with serve(None) as server, await anyio.connect_tcp("127.0.0.1", server.port) as stream:
+        with anyio.fail_after(10):
+            await stream.send(b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+            answer = await stream.receive()
+    assert answer.startswith(b"HTTP/1.1 400"), answer

@@ -40,27 +40,37 @@ async def serve_front(
     """Runs until cancelled. ``serve_stream(peer, tikfinity)`` serves a stream client until it leaves."""
 
     async def handle(client: anyio.abc.SocketStream) -> None:
+        # One connection's failure ends that connection only: the listener's task group must never see it.
         async with client:
             try:
-                with anyio.fail_after(HEAD_TIMEOUT):
-                    head = await _read_head(client)
-            except (TimeoutError, anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-                return
-            if head is None:
-                return
-            tikfinity = _stream_upgrade(head)
-            if tikfinity is not None:
-                peer = RawPeer(client, max_message)
-                if peer.open(head):
-                    try:
-                        await serve_stream(peer, tikfinity)
-                    finally:
-                        await peer.going_away()
-                    return
-            await _pass_to_app(client, head, app_port)
+                await _handle(client, app_port, serve_stream, max_message)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream, OSError):
+                pass
+            except Exception:
+                logger.exception("a connection failed")
 
     async with listener:
         await listener.serve(handle)
+
+
+async def _handle(client: anyio.abc.SocketStream, app_port: int, serve_stream: StreamHandler, max_message: int) -> None:
+    try:
+        with anyio.fail_after(HEAD_TIMEOUT):
+            head = await _read_head(client)
+    except TimeoutError:
+        return
+    if head is None:
+        return
+    tikfinity = _stream_upgrade(head)
+    if tikfinity is not None:
+        peer = RawPeer(client, max_message)
+        if peer.open(head):
+            try:
+                await serve_stream(peer, tikfinity)
+            finally:
+                await peer.going_away()
+            return
+    await _pass_to_app(client, head, app_port)
 
 
 async def _read_head(client: anyio.abc.SocketStream) -> bytes | None:
