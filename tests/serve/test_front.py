@@ -8,12 +8,14 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import anyio
+import anyio.abc
 import pytest
 from tests.serve.wsclient import Closed, TextSocket, open_text_socket
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
 from tiktok_webcast import protocol
 from tiktok_webcast.protocol import Accepted
+from tiktok_webcast.serve import ServeConfigError
 from tiktok_webcast.serve import server as server_module
 from tiktok_webcast.serve.peer import text_frame
 
@@ -128,3 +130,11 @@ async def test_a_broken_websocket_handshake_gets_an_http_error(serve: Any) -> No
             await stream.send(b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
             answer = await stream.receive()
     assert answer.startswith(b"HTTP/1.1 400"), answer
+
+
+async def test_a_port_in_use_is_a_clear_error(serve: Any) -> None:
+    async with await anyio.create_tcp_listener(local_host="127.0.0.1") as taken:
+        port = taken.extra(anyio.abc.SocketAttribute.local_port)
+        with pytest.raises(ServeConfigError, match=f"port {port} on 127.0.0.1 is in use"):
+            async with serve(None, port=port):
+                pass
