@@ -73,8 +73,8 @@ class ServerMetrics:
 
 
 def _app_socket() -> socket.socket:
-    """The HTTP app's own socket, on loopback, reached only through the front door (which passes it everything but
-    the streams' websockets)."""
+    """The HTTP app's own socket, on loopback: the front door passes it everything but the streams' websockets. (A
+    local process could connect to it directly; the app checks the token itself, as before.)"""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
