@@ -261,7 +261,7 @@ def main() -> None:
         "--backend",
         choices=("trio", "asyncio", "uvloop"),
         default="trio",
-        help="the server's event loop (default: trio, as `tiktok-webcast serve` runs it)",
+        help="the server's event loop (default: trio, as `tiktok-webcast serve` runs it; uvloop must be installed)",
     )
     args = parser.parse_args()
     if not 1 <= args.clients <= 500 or not 1 <= args.seconds <= 120:
