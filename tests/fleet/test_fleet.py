@@ -131,15 +131,19 @@ async def test_workers_share_creators_within_their_budget_and_publish_typed_even
                 await worker.broker.__aexit__(None, None, None)
 
 
-def test_handshake_window_allows_n_per_minute() -> None:
+def test_handshake_window_allows_n_per_minute_spread_out() -> None:
     now = [100.0]
     window = HandshakeWindow(3, lambda: now[0])
-    for _ in range(3):
+    assert window.wait_time() == 0
+    window.take()
+    assert window.wait_time() == pytest.approx(20)  # 60 s / 3: never two starts closer than that
+    for _ in range(2):
+        now[0] += 20
         assert window.wait_time() == 0
         window.take()
-    now[0] += 20
-    assert window.wait_time() == pytest.approx(40)
-    now[0] += 40
+    now[0] += 10
+    assert window.wait_time() == pytest.approx(10)  # both rules agree here: t=160 frees the first start
+    now[0] += 10
     assert window.wait_time() == 0
 
 

@@ -25,12 +25,15 @@ class WorkerBudget:
 
 
 class HandshakeWindow:
-    """A sliding 60 s window of handshake start times: ``wait_time()`` says how long until the next is allowed."""
+    """At most ``per_minute`` handshake starts in any 60 s, and spread out: never two within ``60 / per_minute`` s,
+    so a worker given a large budget still does not start hundreds of connections at once.
+    ``wait_time()`` says how long until the next is allowed."""
 
     WINDOW = 60.0
 
     def __init__(self, per_minute: int, clock: Callable[[], float]) -> None:
         self._per_minute = per_minute
+        self._spacing = self.WINDOW / per_minute
         self._clock = clock
         self._starts: deque[float] = deque()
 
@@ -38,9 +41,11 @@ class HandshakeWindow:
         now = self._clock()
         while self._starts and now - self._starts[0] >= self.WINDOW:
             self._starts.popleft()
-        if len(self._starts) < self._per_minute:
+        if not self._starts:
             return 0.0
-        return self.WINDOW - (now - self._starts[0])
+        spaced = self._spacing - (now - self._starts[-1])
+        full = self.WINDOW - (now - self._starts[0]) if len(self._starts) >= self._per_minute else 0.0
+        return max(spaced, full, 0.0)
 
     def take(self) -> None:
         """Records a handshake started now; call only when ``wait_time()`` is 0."""

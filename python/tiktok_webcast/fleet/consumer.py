@@ -18,6 +18,7 @@ from tiktok_webcast.exceptions import WebcastError
 from tiktok_webcast.fleet.broker import Broker
 from tiktok_webcast.fleet.leases import lease_holders
 from tiktok_webcast.fleet.publish import HEADER_METHOD, HEADER_ROOM, HEADER_USERNAME
+from tiktok_webcast.fleet.snapshot import snapshot
 from tiktok_webcast.fleet.watchlist import WatchList
 
 
@@ -49,15 +50,10 @@ class FleetStatus:
 async def fleet_status(broker: Broker) -> FleetStatus:
     watched, malformed = await WatchList(broker).entries()
     workers: dict[str, dict[str, Any]] = {}
-    try:
-        keys = await broker.buckets.workers.keys()
-    except nats.js.errors.NoKeysError:
-        keys = []
-    for key in keys:
+    for key, value in (await snapshot(broker.buckets.workers)).items():
         try:
-            entry = await broker.buckets.workers.get(key)
-            data = json.loads(entry.value or b"{}")
-        except (nats.js.errors.KeyNotFoundError, ValueError):
+            data = json.loads(value or b"{}")
+        except ValueError:
             continue
         if isinstance(data, dict):
             workers[key] = data

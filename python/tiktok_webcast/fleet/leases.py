@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import nats.js.errors
 
 from tiktok_webcast.fleet.broker import Broker
+from tiktok_webcast.fleet.snapshot import snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,8 @@ class Leases:
         """The lease on ``username`` if nobody holds it, else None."""
         try:
             revision = await self.broker.buckets.leases.create(username, self._value(username, None))
-        except nats.js.errors.KeyWrongLastSequenceError:
+        except (nats.js.errors.KeyWrongLastSequenceError, nats.js.errors.KeyNotFoundError):
+            # Held by another worker; or it expired between the two steps nats-py's create takes: next pass.
             return None
         lease = Lease(username, self.worker, revision)
         self.held[username] = lease
@@ -69,16 +71,11 @@ class Leases:
 
 async def lease_holders(broker: Broker) -> dict[str, str]:
     """Every live lease: username -> worker id."""
-    try:
-        keys = await broker.buckets.leases.keys()
-    except nats.js.errors.NoKeysError:
-        return {}
     holders: dict[str, str] = {}
-    for key in keys:
+    for key, value in (await snapshot(broker.buckets.leases)).items():
         try:
-            entry = await broker.buckets.leases.get(key)
-            data = json.loads(entry.value or b"{}")
-        except (nats.js.errors.KeyNotFoundError, ValueError):
+            data = json.loads(value or b"{}")
+        except ValueError:
             continue
         if isinstance(data, dict) and isinstance(data.get("worker"), str):
             holders[key] = data["worker"]

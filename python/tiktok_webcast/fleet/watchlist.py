@@ -10,6 +10,7 @@ import nats.js.errors
 
 from tiktok_webcast.fleet._names import is_watch_key, watch_key
 from tiktok_webcast.fleet.broker import Broker
+from tiktok_webcast.fleet.snapshot import snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,21 +38,10 @@ class WatchList:
 
     async def entries(self) -> tuple[list[str], dict[str, str]]:
         """The watched usernames, and the malformed entries found (key -> why it was skipped)."""
-        try:
-            keys = await self.broker.buckets.watch.keys()
-        except nats.js.errors.NoKeysError:
-            return [], {}
         usernames: list[str] = []
         malformed: dict[str, str] = {}
-        for key in sorted(keys):
-            if not is_watch_key(key):
-                malformed[key] = "not a TikTok username"
-                continue
-            try:
-                entry = await self.broker.buckets.watch.get(key)
-            except nats.js.errors.KeyNotFoundError:
-                continue  # removed while we listed
-            reason = _entry_problem(key, entry.value)
+        for key, value in sorted((await snapshot(self.broker.buckets.watch)).items()):
+            reason = "not a TikTok username" if not is_watch_key(key) else _entry_problem(key, value)
             if reason is None:
                 usernames.append(key)
             else:

@@ -25,7 +25,7 @@ from tiktok_webcast import TikTok
 from tiktok_webcast.exceptions import UserOfflineError, WebcastError
 from tiktok_webcast.fleet.broker import Broker
 from tiktok_webcast.fleet.budget import HandshakeWindow, WorkerBudget
-from tiktok_webcast.fleet.leases import Leases
+from tiktok_webcast.fleet.leases import Leases, lease_holders
 from tiktok_webcast.fleet.publish import headers_for, wire_form
 from tiktok_webcast.fleet.watchlist import WatchList
 
@@ -70,6 +70,8 @@ class Worker:
         interval = self.scan_interval or self.broker.lease_ttl / 3
         async with self.client_factory() as client, anyio.create_task_group() as tasks:
             try:
+                # Renewals keep their own beat: a slow scan of a long watch list must never let a lease expire.
+                tasks.start_soon(self._keep_leases, self.broker.lease_ttl / 3)
                 while True:
                     await self._scan(client, tasks)
                     await anyio.sleep(interval)
@@ -77,9 +79,16 @@ class Worker:
                 with anyio.CancelScope(shield=True):
                     await self._shut_down(tasks)
 
+    async def _keep_leases(self, interval: float) -> None:
+        while True:
+            await anyio.sleep(interval)
+            try:
+                await self._renew_all()
+            except BROKER_ERRORS as error:
+                log.warning("renewing leases failed (%s); retrying", error or type(error).__name__)
+
     async def _scan(self, client: TikTok, tasks: TaskGroup) -> None:
         try:
-            await self._renew_all()
             watched, self.malformed = await WatchList(self.broker).entries()
             for key, why in self.malformed.items():
                 log.warning("watch list: skipping malformed entry %r: %s", key, why)
@@ -94,14 +103,19 @@ class Worker:
             log.warning("fleet scan failed (%s); retrying", error or type(error).__name__)
 
     async def _renew_all(self) -> None:
-        for username in list(self._scopes):
+        async def renew(username: str) -> None:
             room = self.rooms.get(username)
             if not await self._leases.renew(username, room.room_id if room else None):
                 log.warning("lost the lease on @%s to another worker; stopping it here", username)
                 await self._drop(username, release=False)
 
+        async with anyio.create_task_group() as renewals:  # one round trip for all, not one after another
+            for username in list(self._scopes):
+                renewals.start_soon(renew, username)
+
     async def _claim(self, client: TikTok, tasks: TaskGroup, watched: list[str]) -> None:
-        free = [name for name in watched if name not in self._scopes]
+        held = await lease_holders(self.broker)
+        free = [name for name in watched if name not in self._scopes and name not in held]
         random.shuffle(free)  # workers scanning at once then rarely race for the same keys
         self.waiting = None
         for username in free:
