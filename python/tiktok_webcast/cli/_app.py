@@ -140,7 +140,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> No
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tiktok_webcast.cli import _info, _record, _serve, _simulate, _watch
+    from tiktok_webcast.cli import _fleet, _info, _record, _serve, _simulate, _watch
 
     parser = argparse.ArgumentParser(
         prog="tiktok-webcast",
@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     _record.add_commands(commands, common)
     _simulate.add_commands(commands)
     _serve.add_commands(commands, common)
+    _fleet.add_commands(commands, common)
     return parser
 
 
