@@ -88,7 +88,7 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
         failure is raised as a HA error."""
         self.stream = Stream(StreamData.from_stored(await self.store.async_load()))
         self.data = self.stream.data
-        first: asyncio.Future[UserInfo] = self.hass.loop.create_future()
+        first: asyncio.Future[UserInfo | None] = self.hass.loop.create_future()
         self._task = self.entry.async_create_background_task(
             self.hass, self._run(first), f"{self.entry.domain} {self.username}"
         )
@@ -121,7 +121,7 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
             self.state, self.reason = state, reason
             self.history.append((dt_util.utcnow().isoformat(), state, reason))
 
-    async def _run(self, first: asyncio.Future[UserInfo]) -> None:
+    async def _run(self, first: asyncio.Future[UserInfo | None]) -> None:
         async with self._new_client() as client:
             await Supervisor(self, client, first).run()
 
@@ -147,15 +147,16 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
         self._publish()
 
     @callback
-    def checked(self, user: UserInfo, liveness: Liveness) -> None:
-        """The result of a check: the profile, and the library's weighing of every source on whether the creator is
-        live. The first check after setup is the starting point, announcing nothing; ``unknown`` changes nothing."""
+    def checked(self, user: UserInfo | None, liveness: Liveness) -> None:
+        """The result of a check: the profile (None when its lookup failed), and the library's weighing of every
+        source on whether the creator is live. The first check after setup is the starting point, announcing
+        nothing; ``unknown`` changes nothing."""
         self.liveness = liveness
-        if user.follower_count:
+        if user is not None and user.follower_count:
             self.stream.data.followers = user.follower_count
         if liveness.status is LiveStatus.LIVE:
             self.set_state("live", "checked_live")
-            if user.is_live:
+            if user is not None and user.is_live:
                 self.went_live(user)
             else:  # the profile has no room: the room is entered by id, and that is the starting point
                 return

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 from tiktok_webcast import (
     AgeRestrictedError,
     BlockedError,
+    Liveness,
     LiveStatus,
     SignerAuthError,
     SignerRateLimitError,
     TikTok,
     UserInfo,
+    UserNotFoundError,
     UserOfflineError,
     WebcastError,
 )
@@ -37,7 +39,9 @@ if TYPE_CHECKING:
 
 
 class Supervisor:
-    def __init__(self, coordinator: TikTokLiveCoordinator, client: TikTok, first: asyncio.Future[UserInfo]) -> None:
+    def __init__(
+        self, coordinator: TikTokLiveCoordinator, client: TikTok, first: asyncio.Future[UserInfo | None]
+    ) -> None:
         self.coordinator = coordinator
         self.client = client
         self.first = first
@@ -55,10 +59,7 @@ class Supervisor:
         while True:
             delay = self.interval
             try:
-                user = await self.client.get_user_info(coordinator.username)
-                # Not the profile alone: TikTok's endpoints have answered wrongly both ways (breakages-2025-2026.md);
-                # the library weighs every source and says live, offline or unknown, with why.
-                liveness = await self.client.liveness(coordinator.username)
+                user, liveness = await self._look()
                 live = liveness.status is LiveStatus.LIVE
                 # The key is checked at setup, before each watch, and on every check while it stands rejected, so
                 # the repair and the reauth prompt go away by themselves once it works again.
@@ -79,6 +80,21 @@ class Supervisor:
                     return
                 delay = self._handle(error)
             await asyncio.sleep(delay)
+
+    async def _look(self) -> tuple[UserInfo | None, Liveness]:
+        """The creator's profile (followers, the room) and whether they are live. Not the profile's word alone:
+        TikTok's endpoints have answered wrongly both ways (breakages-2025-2026.md), so the library weighs every
+        source and says live, offline or unknown, with why. A profile lookup that says "no such user" while the
+        other sources find the creator live (the 2026-05-27 breakage) gives no profile, not an error."""
+        username = self.coordinator.username
+        try:
+            user = await self.client.get_user_info(username)
+        except UserNotFoundError:
+            liveness = await self.client.liveness(username)
+            if liveness.status is not LiveStatus.LIVE:
+                raise
+            return None, liveness
+        return user, await self.client.liveness(username)
 
     async def _check_signer(self) -> None:
         """A rejected API key fails the setup; later it raises an issue and a reauth, and the watch goes on (the

@@ -72,7 +72,7 @@ def base_url(sim: Simulator) -> str:
 def _integration(enable_custom_integrations: None, socket_enabled: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test loads custom integrations and may open loopback sockets (pytest-socket allows only 127.0.0.1).
     Entities are written every 0.1 s rather than every 10 s (the recorder's budget), so scripted streams that
-    last seconds show each step; test_recorder_budget checks the real cooldown."""
+    last seconds show each step; tests/ha_demo runs the real cooldown and measures what the recorder writes."""
     monkeypatch.setattr(TikTokLiveCoordinator, "update_cooldown", 0.1)
 
 

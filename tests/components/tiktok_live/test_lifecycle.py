@@ -15,10 +15,11 @@ from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.json import json_dumps
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from tiktok_webcast.simulator.scenario import ApiKey, Script, SignerConfig, TimedEvent, UnknownMessage
+from tiktok_webcast.simulator.scenario import ApiKey, Breakage, Script, SignerConfig, TimedEvent, UnknownMessage
 
-from .conftest import StartSimulator, add_entry, creator, free_ports, scenario, state, wait_for
+from .conftest import StartSimulator, add_entry, base_url, creator, free_ports, scenario, state, user_id, wait_for
 
 LIVE = "binary_sensor.alice_live"
 DIAMONDS = "sensor.alice_diamonds"
@@ -187,3 +188,26 @@ def test_json_safe_takes_what_the_library_may_hold() -> None:
     assert safe["methods"] == {"WebcastAISummaryMessage/7": 2, "Other": 1}
     assert safe["path"] == "signed" and safe["at"] == "2026-01-02T00:00:00+00:00"
     assert "key-secret" not in text
+
+
+async def test_followed_through_the_profile_lookup_denying_a_live_creator(
+    hass: HomeAssistant, start_simulator: StartSimulator
+) -> None:
+    # 2026-05-27: /api-live/user/room/ answered "user not found" for creators who were live; the other sources
+    # (the live page, the room) still tell, and the entry sets up and follows the stream.
+    unique_id = await user_id(await start_simulator(scenario()))  # the same id: it comes from name and seed
+    sim = await start_simulator(scenario(creator(script=CORGI), faults=(Breakage("2026-05-27-user-not-found"),)))
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Alice",
+        unique_id=unique_id,
+        data={"username": "alice", "base_url": base_url(sim)},
+        options={"offline_interval": 1},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: state(hass, DIAMONDS) == "299", what="the corgi")
+    attributes = hass.states.get(LIVE).attributes
+    assert state(hass, LIVE) == STATE_ON and attributes["liveness"] == "live"
+    assert await hass.config_entries.async_unload(entry.entry_id)
