@@ -3,13 +3,25 @@ or the overlap of a cursor resume when switching paths) is not delivered twice."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
 GENERATION_IDS = 2_048
 """Ids per generation. What a connect replays is recent: the welcome frame's ~6 comments and, on a cursor resume,
 the messages of the seconds the connection was down. Two generations remember at least the newest 2,048 ids."""
 
-GENERATION_SECONDS = 60.0
-"""Age at which a generation is retired, so a quiet room forgets (and frees) ids nobody will replay any more. Two
-generations remember every id of at least the last minute, unless a busy room fills them first."""
+GENERATION_SECONDS = 900.0
+"""Age at which a generation is retired, so a room of moderate traffic forgets ids after 15 to 30 minutes instead
+of filling both generations (GO keeps a 15-minute cache, webcast.md section 9). Not shorter: the comments replayed on a reconnect are
+the room's last ~6, which in a quiet room can be many minutes old, and they must still be recognised."""
+
+
+class _HasMsgId(Protocol):
+    @property
+    def msg_id(self) -> int: ...
+
+
+E = TypeVar("E", bound=_HasMsgId)
 
 
 class SeenIds:
@@ -43,6 +55,20 @@ class SeenIds:
         if len(newest) >= self._capacity:
             self._retire()
         return True
+
+    def keep_new(self, events: Sequence[E]) -> list[E]:
+        """The events whose ``msg_id`` is seen for the first time, in order, all remembered now. A frame of ids
+        that are all new and distinct (nearly every frame) is checked and remembered by set operations in C; a
+        frame with a repeat or an id 0 goes one id at a time."""
+        ids = [event.msg_id for event in events]
+        newest = self._newest
+        if 0 not in ids and newest.isdisjoint(ids) and self._older.isdisjoint(ids) and len(set(ids)) == len(ids):
+            newest.update(ids)
+            # A generation may overshoot by one frame: the bound is capacity plus a frame's messages.
+            if len(newest) >= self._capacity:
+                self._retire()
+            return list(events)
+        return [event for event in events if self.first_time(event.msg_id)]
 
     def _retire(self) -> None:
         self._older = self._newest

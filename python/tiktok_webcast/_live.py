@@ -504,26 +504,18 @@ class Live:
             await self._deliver(frame.events, frame.is_history)
 
     async def _deliver(self, events: list[Event], history: tuple[bool, ...]) -> None:
-        ended = False
-        skip_history = not self._client.options.include_history
-        batch: list[Event] = []
         self._seen.tick(anyio.current_time())
-        for index, event in enumerate(events):
-            if not self._seen.first_time(event.msg_id):
-                self.stats.duplicates += 1
-                continue
-            if skip_history and index < len(history) and history[index]:
-                self.stats.history += 1
-                continue
-            if isinstance(event, UnknownEvent):
-                self.stats.unknown += 1
-                self.stats.unknown_methods[event.method] += 1
-                if not self._client.options.experimental_events:
-                    log.debug("%r: unknown message %s (%d bytes)", self, event.method, len(event.payload))
-                    continue
-            batch.append(event)
-            if isinstance(event, ControlEvent) and event.action in STREAM_ENDED_ACTIONS:
-                ended = True
+        if True in history and not self._client.options.include_history:
+            events = self._drop_history(events, history)
+        batch = self._seen.keep_new(events)
+        self.stats.duplicates += len(events) - len(batch)
+        # One pass in C over the kinds of the frame's events; the rare kinds are looked at one by one.
+        kinds = set(map(type, batch))
+        if UnknownEvent in kinds:
+            batch = self._count_unknown(batch)
+        ended = ControlEvent in kinds and any(
+            isinstance(event, ControlEvent) and event.action in STREAM_ENDED_ACTIONS for event in batch
+        )
         if batch:
             self.stats.events += len(batch)
             try:
@@ -536,6 +528,33 @@ class Live:
             self._set_state(LiveState.ENDED)
             log.info("%r: the stream ended", self)
             raise _StreamEnded
+
+    def _drop_history(self, events: list[Event], history: tuple[bool, ...]) -> list[Event]:
+        """The events not flagged as history; the ids of those dropped are remembered all the same."""
+        kept: list[Event] = []
+        for index, event in enumerate(events):
+            if index < len(history) and history[index]:
+                if self._seen.first_time(event.msg_id):
+                    self.stats.history += 1
+                else:
+                    self.stats.duplicates += 1
+            else:
+                kept.append(event)
+        return kept
+
+    def _count_unknown(self, events: list[Event]) -> list[Event]:
+        """Counts the unknown messages; keeps them only with ``experimental_events``."""
+        keep = self._client.options.experimental_events
+        kept: list[Event] = []
+        for event in events:
+            if isinstance(event, UnknownEvent):
+                self.stats.unknown += 1
+                self.stats.unknown_methods[event.method] += 1
+                if not keep:
+                    log.debug("%r: unknown message %s (%d bytes)", self, event.method, len(event.payload))
+                    continue
+            kept.append(event)
+        return kept
 
     def _trace(self, direction: str, data: bytes) -> None:
         trace = self._client.trace

@@ -4,6 +4,7 @@ circuit breakers, the reconnect budget, and how liveness readings are weighed.""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pytest
 
@@ -62,6 +63,30 @@ def test_seen_ids_remember_the_newest_generation_and_drop_the_one_before_whole()
     assert len(seen) == 4
     assert seen.first_time(1)
     assert not seen.first_time(5)
+
+
+@dataclass(frozen=True)
+class Message:
+    msg_id: int
+
+
+def test_seen_ids_keep_a_frames_new_events_in_order_and_remember_them() -> None:
+    seen = SeenIds(capacity=100, max_age=60)
+    first = [Message(3), Message(1), Message(2)]
+    assert seen.keep_new(first) == first
+    assert seen.keep_new([Message(2), Message(4)]) == [Message(4)]  # a replay across frames
+    assert seen.keep_new([Message(5), Message(5)]) == [Message(5)]  # a repeat within a frame
+    assert seen.keep_new([Message(0), Message(0)]) == [Message(0), Message(0)]  # no id: never matched
+    assert seen.keep_new([Message(0)]) == [Message(0)]  # and never remembered
+    assert len(seen) == 5
+    assert seen.keep_new([Message(1), Message(5)]) == []
+
+
+def test_seen_ids_keep_new_starts_a_generation_when_a_frame_fills_one() -> None:
+    seen = SeenIds(capacity=4, max_age=60)
+    seen.keep_new([Message(i) for i in range(1, 6)])  # 5 ids overshoot the capacity of 4: the newest retires
+    seen.keep_new([Message(i) for i in range(6, 11)])  # and again: 1-5 are dropped whole
+    assert seen.keep_new([Message(1), Message(6)]) == [Message(1)]
 
 
 def test_seen_ids_forget_after_two_ages_in_a_quiet_room() -> None:
