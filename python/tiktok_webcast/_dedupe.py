@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
-GENERATION_IDS = 2_048
+GENERATION_IDS = 1_024
 """Ids per generation. What a connect replays is recent: the welcome frame's ~6 comments and, on a cursor resume,
-the messages of the seconds the connection was down. Two generations remember at least the newest 2,048 ids."""
+the overlap at the cursor (what was missed was never delivered). Two generations remember at least the newest 1,024
+ids, about a minute of a room at 16 events/s, in ~75 B each (set slot and int): at most ~0.15 MiB per busy room."""
 
 GENERATION_SECONDS = 900.0
 """Age at which a generation is retired, so a room of moderate traffic forgets ids after 15 to 30 minutes instead
-of filling both generations (GO keeps a 15-minute cache, webcast.md section 9). Not shorter: the comments replayed on a reconnect are
-the room's last ~6, which in a quiet room can be many minutes old, and they must still be recognised."""
+of filling both generations (GO keeps a 15-minute cache, webcast.md section 9). Not shorter: the comments replayed
+on a reconnect are the room's last ~6, which in a quiet room can be many minutes old, and must still be recognised."""
 
 
 class _HasMsgId(Protocol):
