@@ -292,6 +292,7 @@ async def _lifecycle(demo: dict[str, Any], service: Service) -> None:
         service.start()
         back = await hass.wait_state(live, {"on"}, 60, "live after the service came back")
         assert back <= BOUND, f"live only {back:.0f} s after the service came back"
+        print(f"outage: unavailable after {lost:.1f} s, live again {back:.1f} s after the service's return")
         assert await hass.state("counter.went_live") == "0"  # the same stream went on
 
         # What the recorder writes while a very busy stream is followed: that creator alone (the others disabled,
