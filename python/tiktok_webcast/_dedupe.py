@@ -13,7 +13,7 @@ ids, about a minute of a room at 16 events/s, in ~75 B each (set slot and int): 
 
 GENERATION_SECONDS = 900.0
 """Age at which a generation is retired, so a room of moderate traffic forgets ids after 15 to 30 minutes instead
-of filling both generations (GO keeps a 15-minute cache, webcast.md section 9). Not shorter: the comments replayed
+of filling both generations (gotiktoklive keeps a 15-minute cache). Not shorter: the comments replayed
 on a reconnect are the room's last ~6, which in a quiet room can be many minutes old, and must still be recognised."""
 
 

@@ -283,7 +283,8 @@ async def test_control_state_and_errors() -> None:
 
 
 async def test_scenario_toggle_until() -> None:
-    toggles = (Breakage("2026-07-15-check-alive-lies", at=0.0, until=1.0),)
+    # 3 s of real time at speed 10: long enough to be seen on a loaded machine, short enough to wait for its end.
+    toggles = (Breakage("2026-07-15-check-alive-lies", at=0.0, until=30.0),)
     with anyio.fail_after(15):
         async with Simulator(scenario(chatty("alice"), faults=toggles, speed=10.0)) as sim:
             assert sim.breakages() == {"2026-07-15-check-alive-lies": ""}
