@@ -38,14 +38,13 @@ pub(crate) struct Layout {
     pub fields: &'static [(u32, Field)],
 }
 
-/// How a field allocates when decoded (singular numbers live inside their struct and are not listed).
+/// How a field allocates when decoded. Not listed: numbers (inside their struct), strings and bytes (at most their
+/// length on the wire, which the input's size accounts for), and messages made only of those.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Field {
-    /// A string or bytes: its length.
-    Text,
     /// An embedded message: inside its parent's struct, or in a box of its own when recursive.
     Message { layout: usize, boxed: bool },
-    /// A list of strings or bytes: `element` per entry in the `Vec`, plus each length.
+    /// A list of strings or bytes: `element` per entry in the `Vec`.
     RepeatedText { element: usize },
     /// A list of messages: one struct per entry in the `Vec`.
     RepeatedMessage { layout: usize },
@@ -120,15 +119,25 @@ impl Budget {
 
     /// Counts `bytes` more, failing once the total passes the limit.
     pub fn charge(&mut self, bytes: u64) -> Result<(), DecodeError> {
-        self.spent = self.spent.saturating_add(bytes);
-        if self.spent > self.limit {
-            return Err(DecodeError::Capacity {
-                what: self.what,
-                encoded: self.encoded,
-                limit: self.limit,
-            });
+        if self.spend(bytes) {
+            Ok(())
+        } else {
+            Err(self.exceeded())
         }
-        Ok(())
+    }
+
+    /// Counts `bytes` more; false once past the limit.
+    fn spend(&mut self, bytes: u64) -> bool {
+        self.spent = self.spent.saturating_add(bytes);
+        self.spent <= self.limit
+    }
+
+    fn exceeded(&self) -> DecodeError {
+        DecodeError::Capacity {
+            what: self.what,
+            encoded: self.encoded,
+            limit: self.limit,
+        }
     }
 
     /// Counts what decoding `data` as a `T` allocates, beyond the `T` itself.
@@ -148,22 +157,16 @@ impl Budget {
         };
         match walk.message(layout, data, 0) {
             Ok(()) | Err(Stop::Malformed) => Ok(()),
-            Err(Stop::Over(error)) => Err(error),
+            Err(Stop::Over) => Err(self.exceeded()),
         }
     }
 }
 
 enum Stop {
     /// The budget ran out.
-    Over(DecodeError),
+    Over,
     /// The bytes are not protobuf from here on; prost fails at this point or earlier.
     Malformed,
-}
-
-impl From<DecodeError> for Stop {
-    fn from(error: DecodeError) -> Self {
-        Stop::Over(error)
-    }
 }
 
 /// One walk over a payload. `counts` holds, for each message being walked (innermost last), the number of entries
@@ -178,7 +181,7 @@ impl Walk<'_> {
         if depth > MAX_DEPTH {
             return Err(Stop::Malformed);
         }
-        if data.is_empty() {
+        if data.is_empty() || layout.fields.is_empty() {
             return Ok(());
         }
         let base = self.counts.len();
@@ -229,18 +232,14 @@ impl Walk<'_> {
     ) -> Result<(), Stop> {
         let len = body.len() as u64;
         match field {
-            Field::Text => self.budget.charge(len)?,
             Field::Message { layout, boxed } => {
                 let layout = &LAYOUTS[layout];
                 if boxed {
-                    self.budget.charge(layout.size as u64)?;
+                    self.spend(layout.size as u64)?;
                 }
                 self.message(layout, body, depth + 1)?;
             }
-            Field::RepeatedText { element } => {
-                self.list_entries(slot, 1, element)?;
-                self.budget.charge(len)?;
-            }
+            Field::RepeatedText { element } => self.list_entries(slot, 1, element)?,
             Field::RepeatedMessage { layout } => {
                 let layout = &LAYOUTS[layout];
                 self.list_entries(slot, 1, layout.size)?;
@@ -259,12 +258,20 @@ impl Walk<'_> {
                 let count = &mut self.counts[slot];
                 *count += 1;
                 if *count % BTREE_ENTRIES_PER_NODE == 1 {
-                    self.budget.charge(layout.size as u64)?;
+                    self.spend(layout.size as u64)?;
                 }
                 self.message(layout, body, depth + 1)?;
             }
         }
         Ok(())
+    }
+
+    fn spend(&mut self, bytes: u64) -> Result<(), Stop> {
+        if self.budget.spend(bytes) {
+            Ok(())
+        } else {
+            Err(Stop::Over)
+        }
     }
 
     /// `entries` more in a list of `element`-byte values: charged as the `Vec`'s capacity grows.
@@ -273,8 +280,7 @@ impl Walk<'_> {
         let before = vec_capacity(*count, element);
         *count = count.saturating_add(entries);
         let after = vec_capacity(*count, element);
-        self.budget
-            .charge((after - before).saturating_mul(element as u64))?;
+        self.spend((after - before).saturating_mul(element as u64))?;
         Ok(())
     }
 }

@@ -29,6 +29,7 @@ pub(crate) struct Field<'a> {
 }
 
 /// Reads the field at the start of `data` and advances past it; `depth` is the nesting depth of the message.
+#[inline]
 pub(crate) fn next_field<'a>(data: &mut &'a [u8], depth: u32) -> Result<Field<'a>, Malformed> {
     let start = *data;
     let key = varint(data)?;
@@ -47,6 +48,7 @@ pub(crate) fn next_field<'a>(data: &mut &'a [u8], depth: u32) -> Result<Field<'a
     Ok(Field { number, value, raw })
 }
 
+#[inline]
 fn value<'a>(data: &mut &'a [u8], wire_type: u64) -> Result<Value<'a>, Malformed> {
     Ok(match wire_type {
         0 => {
@@ -69,7 +71,14 @@ fn value<'a>(data: &mut &'a [u8], wire_type: u64) -> Result<Value<'a>, Malformed
     })
 }
 
+#[inline]
 fn varint(data: &mut &[u8]) -> Result<u64, Malformed> {
+    if let Some((&byte, rest)) = data.split_first() {
+        if byte < 0x80 {
+            *data = rest;
+            return Ok(u64::from(byte));
+        }
+    }
     let mut value = 0u64;
     for (index, byte) in data.iter().take(10).enumerate() {
         value |= u64::from(byte & 0x7f) << (7 * index);
