@@ -14,7 +14,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     prost_build::Config::new()
         .btree_map(["."])
         .bytes(["."])
-        .compile_fds(descriptors)?;
+        .compile_fds(descriptors.clone())?;
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    build_budget::write_layouts(&descriptors, &out_dir.join("budget_layouts.rs"))?;
     Ok(())
 }
 
@@ -25,3 +27,6 @@ fn locate_proto_root(manifest_dir: &std::path::Path) -> Result<PathBuf, String> 
         .find(|candidate| candidate.join("webcast/transport.proto").is_file())
         .ok_or_else(|| format!("proto/ not found near {}", manifest_dir.display()))
 }
+
+#[path = "build_budget.rs"]
+mod build_budget;

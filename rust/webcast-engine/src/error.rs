@@ -10,12 +10,27 @@ pub enum DecodeError {
         #[source]
         source: prost::DecodeError,
     },
+    /// The bytes are not protobuf at all (a field that cannot be read).
+    #[error("malformed {what}: not protobuf")]
+    Wire { what: &'static str },
     /// The payload claims gzip but does not gunzip.
     #[error("payload is not valid gzip: {0}")]
     Gzip(#[source] std::io::Error),
     /// Decompressing would exceed the limit; nothing beyond the limit was allocated.
     #[error("payload inflates beyond {limit} bytes")]
     TooLarge { limit: usize },
+    /// Decoding would take more memory than the decode budget allows for input of this size (`budget.rs`); counted
+    /// on the wire, before anything was decoded.
+    #[error(
+        "{what} of {encoded} bytes would decode to more than {limit} bytes (the decode budget is {} x its size + {} bytes)",
+        crate::budget::BUDGET_RATIO,
+        crate::budget::BUDGET_BASE
+    )]
+    Capacity {
+        what: &'static str,
+        encoded: usize,
+        limit: u64,
+    },
 }
 
 impl DecodeError {

@@ -3,10 +3,12 @@
 //! Bytes in, events and bytes out: no sockets, threads, clocks or randomness. The caller owns I/O and time and
 //! passes in whatever randomness the protocol needs (websocket keys and masks).
 
+pub mod budget;
 pub mod client_frames;
 mod error;
 pub mod events;
 pub mod gzip;
+mod protobuf;
 pub mod push;
 pub mod response;
 

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use prost::Message;
 
+use crate::budget::Budget;
 use crate::gzip::{gunzip, gzip, is_gzip};
 use crate::response::FetchResponse;
 use crate::{proto, DecodeError, MAX_INFLATED_SIZE};
@@ -27,8 +28,10 @@ pub struct PushFrame {
 
 impl PushFrame {
     /// Decodes one websocket message. The payload is inflated when the `compress_type` header says gzip or, since
-    /// not every server sets it, when it starts with the gzip magic.
+    /// not every server sets it, when it starts with the gzip magic. The frame and, in a `msg` frame, the fetch
+    /// result inside are each held to the decode budget of their size ([`crate::budget`]).
     pub fn decode(data: &[u8]) -> Result<Self, DecodeError> {
+        Budget::new("push frame", data.len()).charge_message::<proto::WebcastPushFrame>(data)?;
         let frame =
             proto::WebcastPushFrame::decode(data).map_err(DecodeError::protobuf("push frame"))?;
         let headers: Vec<(String, String)> = frame

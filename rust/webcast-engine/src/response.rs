@@ -1,10 +1,67 @@
 //! `ProtoMessageFetchResult`: the batch of messages a push frame or the HTTP fetch carries (webcast.md §4.2).
 
+use std::ops::Range;
+
 use bytes::Bytes;
 use prost::Message;
 
+use crate::budget::Budget;
 use crate::events::{self, Event};
+use crate::protobuf::{self, Value};
 use crate::{proto, DecodeError};
+
+/// Field 1 of `ProtoMessageFetchResult`: its messages.
+const MESSAGES_FIELD: u32 = 1;
+
+/// `BaseProtoMessage` with `method` read as bytes, so that a name that is not UTF-8 costs its own message only.
+/// Its tags are `BaseProtoMessage`'s (a test holds them together).
+#[derive(Clone, PartialEq, prost::Message)]
+struct RawMessage {
+    #[prost(bytes = "bytes", tag = "1")]
+    method: Bytes,
+    #[prost(bytes = "bytes", tag = "2")]
+    payload: Bytes,
+    #[prost(bool, tag = "6")]
+    is_history: bool,
+}
+
+/// One message of a batch and its `is_history` flag; an error only when the batch runs out of budget.
+fn decode_message(raw: Bytes, budget: &mut Budget) -> Result<(Event, bool), DecodeError> {
+    let message = match RawMessage::decode(raw.clone()) {
+        Ok(message) => message,
+        Err(error) => {
+            let error = DecodeError::protobuf("message")(error);
+            return Ok((events::undecodable("", &raw, error, budget)?, false));
+        }
+    };
+    let event = match std::str::from_utf8(&message.method) {
+        Ok(method) => events::decode_within(method, &message.payload, budget)?,
+        Err(_) => {
+            let method = String::from_utf8_lossy(&message.method);
+            let error = "the method name is not valid UTF-8";
+            events::undecodable(&method, &message.payload, error, budget)?
+        }
+    };
+    Ok((event, message.is_history))
+}
+
+/// The byte ranges of a fetch result's messages, and the result's other fields as their own message.
+fn split_messages(body: &[u8]) -> Result<(Vec<Range<usize>>, Vec<u8>), protobuf::Malformed> {
+    let mut messages = Vec::new();
+    let mut envelope = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let field = protobuf::next_field(&mut rest, 0)?;
+        match field.value {
+            Value::Delimited(message) if field.number == MESSAGES_FIELD => {
+                let end = body.len() - rest.len();
+                messages.push(end - message.len()..end);
+            }
+            _ => envelope.extend_from_slice(field.raw),
+        }
+    }
+    Ok((messages, envelope))
+}
 
 /// A decoded fetch result: its events, already typed, and the connection facts that ride along.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -36,20 +93,28 @@ pub struct FetchResponse {
 
 impl FetchResponse {
     /// Decodes a fetch result body: the HTTP fetch's body or a `msg` push frame's payload.
+    ///
+    /// The whole body is held to the decode budget ([`crate::budget`]): beyond it, or when the envelope does not
+    /// decode, the result is an error. A single message that does not decode, or would take more than its own
+    /// budget, becomes an [`UnknownEvent`](crate::UnknownEvent) with the error, and the other messages are delivered.
     pub fn decode(body: Bytes) -> Result<Self, DecodeError> {
-        let result = proto::ProtoMessageFetchResult::decode(body)
+        let mut budget = Budget::new("fetch response", body.len());
+        budget.charge_message::<proto::ProtoMessageFetchResult>(&body)?;
+        let (messages, envelope) = split_messages(&body).map_err(|_| DecodeError::Wire {
+            what: "fetch response",
+        })?;
+        let result = proto::ProtoMessageFetchResult::decode(envelope.as_slice())
             .map_err(DecodeError::protobuf("fetch response"))?;
+        let mut events = Vec::with_capacity(messages.len());
+        let mut history = Vec::with_capacity(messages.len());
+        for range in messages {
+            let (event, is_history) = decode_message(body.slice(range), &mut budget)?;
+            events.push(event);
+            history.push(is_history);
+        }
         Ok(Self {
-            events: result
-                .messages
-                .iter()
-                .map(|message| events::decode(&message.method, &message.payload))
-                .collect(),
-            history: result
-                .messages
-                .iter()
-                .map(|message| message.is_history)
-                .collect(),
+            events,
+            history,
             cursor: result.cursor,
             fetch_interval: result.fetch_interval,
             now: result.now,

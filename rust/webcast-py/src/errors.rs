@@ -58,7 +58,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// A push frame or fetch body that did not decode.
 pub fn decode_error(error: webcast_engine::DecodeError) -> PyErr {
     match error {
-        webcast_engine::DecodeError::TooLarge { .. } => CapacityError::new_err(error.to_string()),
+        webcast_engine::DecodeError::TooLarge { .. }
+        | webcast_engine::DecodeError::Capacity { .. } => CapacityError::new_err(error.to_string()),
         other => DecodeError::new_err(other.to_string()),
     }
 }

@@ -1,4 +1,4 @@
-//! From a message's `method` to the code that decodes its payload.
+//! From a message's `method` to the code that decodes its payload, within the decode budget.
 
 use prost::Message;
 
@@ -9,20 +9,71 @@ use super::{
     IntroEvent, LikeEvent, MicBattleEvent, PinEvent, QuestionEvent, RoomBannerEvent, RoomEvent,
     UnknownEvent, UserEvent, ViewersEvent,
 };
-use crate::proto;
+use crate::budget::{self, Budget, Field, Layout};
+use crate::{proto, DecodeError};
 
-/// Decodes one message payload by its method. Never fails: unknown methods and undecodable payloads come back as
-/// [`Event::Unknown`], the latter with the decode error.
+/// Decodes one message payload by its method. Never fails: unknown methods, undecodable payloads and payloads that
+/// would decode beyond their budget ([`budget::limit_for`] their size) come back as [`Event::Unknown`], the latter
+/// two with the error.
 #[must_use]
 pub fn decode(method: &str, payload: &[u8]) -> Event {
-    let error = match try_decode(method, payload) {
-        Some(Ok(event)) => return event,
-        Some(Err(error)) => Some(error.to_string()),
-        None => None,
-    };
-    let common = Header::decode(payload)
-        .ok()
-        .and_then(|header| header.common);
+    match decoded_size(method, payload) {
+        Ok(_) => decode_counted(method, payload),
+        Err(error) => unknown(method, payload, Some(error.to_string())),
+    }
+}
+
+/// Decodes one message of a batch whose own budget is `batch`: the event is charged to it (its struct, and what
+/// its payload decodes to). A message beyond its own budget becomes an unknown event carrying the error; only a
+/// batch beyond its budget is an error.
+pub(crate) fn decode_within(
+    method: &str,
+    payload: &[u8],
+    batch: &mut Budget,
+) -> Result<Event, DecodeError> {
+    match decoded_size(method, payload) {
+        Ok(spent) => {
+            batch.charge(EVENT_SIZE + spent)?;
+            Ok(decode_counted(method, payload))
+        }
+        Err(error) => undecodable(method, payload, error, batch),
+    }
+}
+
+/// What decoding `payload` as `method` takes beyond its struct (lists, strings, nested entries), counted on the
+/// wire; an error if that is beyond the payload's own budget.
+pub fn decoded_size(method: &str, payload: &[u8]) -> Result<u64, DecodeError> {
+    let layout = layout(method);
+    let mut budget = Budget::new(layout.name, payload.len());
+    budget.charge_payload(layout, payload)?;
+    Ok(budget.spent())
+}
+
+/// The unknown event for a message that cannot be decoded (`error` says why), charged to `batch`.
+pub(crate) fn undecodable(
+    method: &str,
+    payload: &[u8],
+    error: impl std::fmt::Display,
+    batch: &mut Budget,
+) -> Result<Event, DecodeError> {
+    batch.charge(EVENT_SIZE + payload.len() as u64)?;
+    Ok(unknown(method, payload, Some(error.to_string())))
+}
+
+const EVENT_SIZE: u64 = std::mem::size_of::<Event>() as u64;
+
+/// Decodes a payload whose budget was checked against [`layout`]`(method)`.
+fn decode_counted(method: &str, payload: &[u8]) -> Event {
+    match try_decode(method, payload) {
+        Some(Ok(event)) => event,
+        Some(Err(error)) => unknown(method, payload, Some(error.to_string())),
+        None => unknown(method, payload, None),
+    }
+}
+
+/// An unknown event keeping the payload, with the common header's ids when it has one within its budget.
+fn unknown(method: &str, payload: &[u8], error: Option<String>) -> Event {
+    let common = header(method, payload).and_then(|header| header.common);
     Event::Unknown(UnknownEvent {
         method: method.to_owned(),
         payload: payload.to_vec(),
@@ -32,11 +83,48 @@ pub fn decode(method: &str, payload: &[u8]) -> Event {
     })
 }
 
+fn header(method: &str, payload: &[u8]) -> Option<Header> {
+    // A method without a schema was counted as a header already.
+    if !std::ptr::eq(layout(method), &HEADER) {
+        Budget::new(HEADER.name, payload.len())
+            .charge_payload(&HEADER, payload)
+            .ok()?;
+    }
+    Header::decode(payload).ok()
+}
+
 /// Field 1 of every event message, which even unknown types carry (webcast.md §6).
 #[derive(Clone, PartialEq, prost::Message)]
 struct Header {
     #[prost(message, optional, tag = "1")]
     common: Option<proto::CommonMessageData>,
+}
+
+static HEADER: Layout = Layout {
+    name: "message header",
+    size: std::mem::size_of::<Header>(),
+    fields: &[(
+        1,
+        Field::Message {
+            layout: <proto::CommonMessageData as budget::HasLayout>::INDEX,
+            boxed: false,
+        },
+    )],
+};
+
+/// The message type a method's payload is: the method's own name, or the V3 name of an older or unprefixed one
+/// (webcast.md §6). Methods without a schema are read for their header only.
+fn layout_name(method: &str) -> &str {
+    match method {
+        "RoomMessage" => "WebcastRoomMessage",
+        "LinkMicMethod" => "WebcastLinkMicMethod",
+        "RoomVerifyMessage" => "WebcastRoomVerifyMessage",
+        other => other,
+    }
+}
+
+fn layout(method: &str) -> &'static Layout {
+    budget::layout_of(layout_name(method)).unwrap_or(&HEADER)
 }
 
 fn typed<E: DecodePayload + Into<Event>>(
@@ -47,7 +135,7 @@ fn typed<E: DecodePayload + Into<Event>>(
 }
 
 fn try_decode(method: &str, payload: &[u8]) -> Option<Result<Event, prost::DecodeError>> {
-    let decoded = match method {
+    let decoded = match layout_name(method) {
         "WebcastChatMessage" => typed::<ChatEvent>(method, payload),
         "WebcastEmoteChatMessage" => typed::<EmoteChatEvent>(method, payload),
         "WebcastGiftMessage" => typed::<GiftEvent>(method, payload),
@@ -61,15 +149,10 @@ fn try_decode(method: &str, payload: &[u8]) -> Option<Result<Event, prost::Decod
         "WebcastLinkMicArmies" => typed::<BattlesEvent>(method, payload),
         "WebcastInRoomBannerMessage" => typed::<RoomBannerEvent>(method, payload),
         "WebcastLiveIntroMessage" => typed::<IntroEvent>(method, payload),
-        "WebcastRoomMessage" | "RoomMessage" | "WebcastSystemMessage" => {
-            typed::<RoomEvent>(method, payload)
-        }
+        "WebcastRoomMessage" | "WebcastSystemMessage" => typed::<RoomEvent>(method, payload),
         "WebcastRoomPinMessage" => typed::<PinEvent>(method, payload),
         "WebcastEnvelopeMessage" => typed::<EnvelopeEvent>(method, payload),
-        // Older or unprefixed names seen on the wire for V3 layouts (webcast.md §6).
-        "LinkMicMethod" => return decode_simple("WebcastLinkMicMethod", method, payload),
-        "RoomVerifyMessage" => return decode_simple("WebcastRoomVerifyMessage", method, payload),
-        _ => return decode_simple(method, method, payload),
+        canonical => return decode_simple(canonical, method, payload),
     };
     Some(decoded)
 }

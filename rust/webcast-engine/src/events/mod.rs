@@ -11,7 +11,8 @@ mod model;
 mod simple;
 mod wire;
 
-pub use dispatch::decode;
+pub use dispatch::{decode, decoded_size};
+pub(crate) use dispatch::{decode_within, undecodable};
 
 /// What a [`UserEvent`] reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -382,6 +382,7 @@ impl WebSocket {
             if size > self.max_message_size as u64 {
                 return Err(Error::Capacity {
                     what: "message",
+                    unit: "bytes",
                     size,
                     limit: self.max_message_size as u64,
                     code: Some(close::MESSAGE_TOO_BIG),

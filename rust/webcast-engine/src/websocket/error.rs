@@ -21,9 +21,11 @@ pub enum Error {
 
     /// A size limit was hit; checked before allocating. `code` is the close code sent to the server (1009), if the
     /// connection was open.
-    #[error("{what} of {size} bytes exceeds the limit of {limit} bytes")]
+    #[error("{what} of {size} {unit} exceeds the limit of {limit} {unit}")]
     Capacity {
         what: &'static str,
+        /// What `size` and `limit` count: `"bytes"`, or `"headers"` for the number of response headers.
+        unit: &'static str,
         size: u64,
         limit: u64,
         code: Option<u16>,

@@ -80,7 +80,8 @@ pub(crate) fn parse_response_head(buf: &[u8]) -> Result<Option<ResponseHead>, Er
             len,
         })),
         Err(httparse::Error::TooManyHeaders) => Err(Error::Capacity {
-            what: "response header count",
+            what: "response head",
+            unit: "headers",
             size: MAX_HEADERS as u64 + 1,
             limit: MAX_HEADERS as u64,
             code: None,
@@ -92,6 +93,7 @@ pub(crate) fn parse_response_head(buf: &[u8]) -> Result<Option<ResponseHead>, Er
 fn head_too_long(size: usize) -> Error {
     Error::Capacity {
         what: "response head",
+        unit: "bytes",
         size: size as u64,
         limit: MAX_HEAD_LEN as u64,
         code: None,
@@ -205,10 +207,19 @@ mod tests {
             many.extend_from_slice(b"X: y\r\n");
         }
         many.extend_from_slice(b"\r\n");
-        assert!(matches!(
-            parse_response_head(&many),
-            Err(Error::Capacity { .. })
-        ));
+        let error = parse_response_head(&many).unwrap_err();
+        assert!(matches!(error, Error::Capacity { .. }));
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "response head of {} headers exceeds the limit of {MAX_HEADERS} headers",
+                MAX_HEADERS + 1
+            )
+        );
+        let error = parse_response_head(&huge).unwrap_err();
+        assert!(error
+            .to_string()
+            .ends_with(&format!("exceeds the limit of {MAX_HEAD_LEN} bytes")));
         assert!(matches!(
             parse_response_head(b"SSH-2.0-OpenSSH\r\n\r\n"),
             Err(Error::Handshake(_))
