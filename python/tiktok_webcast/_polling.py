@@ -12,7 +12,7 @@ from tiktok_webcast._api import TikTokApi
 from tiktok_webcast._bounds import clamp_seconds
 from tiktok_webcast._failures import EmptyFetchError
 from tiktok_webcast._reconnect import Resume
-from tiktok_webcast.exceptions import DecodeError, TikTokHTTPError
+from tiktok_webcast.exceptions import CapacityError, DecodeError, TikTokHTTPError
 
 FETCH_INTERVAL_MIN = 1.0
 FETCH_INTERVAL_MAX = 30.0
@@ -51,7 +51,7 @@ async def poll(
             body = await api.im_fetch(room_id, resume.cursor or "0", resume.internal_ext or "0")
         try:
             response = protocol.decode_fetch_response(body) if body else None
-        except DecodeError as error:
+        except (DecodeError, CapacityError) as error:
             raise TikTokHTTPError(f"im/fetch answered an undecodable body: {error}") from error
         if response is None or (not response.cursor and not response.events):
             on_empty()

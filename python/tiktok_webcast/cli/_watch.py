@@ -17,7 +17,7 @@ from tiktok_webcast.cli._errors import EXIT_OK, UsageError, room_lookup
 from tiktok_webcast.cli._json import dumps
 from tiktok_webcast.cli._render import EventFormatter, plural, spinning
 from tiktok_webcast.cli._status import StatusLine
-from tiktok_webcast.exceptions import DecodeError
+from tiktok_webcast.exceptions import CapacityError, DecodeError
 from tiktok_webcast.streaks import GiftStreak, GiftStreakTracker
 from tiktok_webcast.trace import HttpRecord, WsRecord, read_trace
 
@@ -243,6 +243,6 @@ def _record_events(record: WsRecord | HttpRecord) -> list[Any] | None:
             return list(frame.events) if frame.payload_type == "msg" else []
         if record.body and record.status == 200 and any(path in record.url for path in FETCH_PATHS):
             return list(protocol.decode_fetch_response(record.body).events)
-    except DecodeError:
+    except (DecodeError, CapacityError):  # a frame over the decode budget is as undecodable as a malformed one
         return None
     return []
