@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from protowire import delimited, key, varint
+
 PROTO_DIR = Path(__file__).resolve().parents[2] / "proto" / "webcast"
 MESSAGE = re.compile(r"^message (\w+) \{$(.*?)^\}", re.MULTILINE | re.DOTALL)
 FIELD = re.compile(r"^\s+(repeated\s+)?(map<\s*(\w+)\s*,\s*(\w+)\s*>|[\w.]+)\s+\w+\s*=\s*(\d+)\s*;", re.MULTILINE)
@@ -31,24 +33,6 @@ class RepeatedField:
     number: int
     type: str  # a scalar, "string", "bytes", a message name, or "map"
     key_type: str = ""
-
-
-def varint(value: int) -> bytes:
-    value &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def key(number: int, wire_type: int) -> bytes:
-    return varint(number << 3 | wire_type)
-
-
-def delimited(number: int, body: bytes) -> bytes:
-    return key(number, 2) + varint(len(body)) + body
 
 
 @functools.cache

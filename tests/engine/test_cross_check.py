@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from protowire import varint
 
 import tiktok_webcast as tw
 from tiktok_webcast.protocol import (
@@ -48,15 +49,6 @@ def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 def field_class(message_class: type, field: str) -> type:
     """The class (message or enum) of one field of a TikTokLiveProto message."""
     return message_class._betterproto.cls_by_field[field]  # type: ignore[attr-defined,no-any-return]
-
-
-def encode_varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 class Messages:
@@ -361,7 +353,7 @@ class Messages:
 
         def payload(message: Any, data: str) -> tuple[Any, bytes]:
             raw = data.encode()
-            return message, bytes(message) + b"\x12" + encode_varint(len(raw)) + raw
+            return message, bytes(message) + b"\x12" + varint(len(raw)) + raw
 
         return st.builds(payload, st.builds(cls, common=optional(self.common())), document)
 

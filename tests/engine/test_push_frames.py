@@ -10,6 +10,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from protowire import delimited, key, varint
 
 import tiktok_webcast as tw
 from tiktok_webcast.protocol import (
@@ -33,27 +34,16 @@ ROOM = 7309128470994258694  # the room of the documented examples
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def varint(value: int) -> bytes:
-    value &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
 def field(number: int, wire_type: int, body: bytes) -> bytes:
     """One protobuf field: `body` is the varint for wire type 0, the bytes for wire type 2."""
-    key = varint(number << 3 | wire_type)
-    return key + (body if wire_type != 2 else varint(len(body)) + body)
+    return delimited(number, body) if wire_type == 2 else key(number, wire_type) + body
 
 
 def frame(payload: bytes, *, payload_type: str = "msg", headers: tuple[tuple[str, str], ...] = (), log_id: int = 0):
     """A push frame written by hand, so that it can say anything."""
     out = field(2, 0, varint(log_id)) if log_id else b""
-    for key, value in headers:
-        out += field(5, 2, field(1, 2, key.encode()) + field(2, 2, value.encode()))
+    for name, value in headers:
+        out += field(5, 2, field(1, 2, name.encode()) + field(2, 2, value.encode()))
     return out + field(6, 2, b"pb") + field(7, 2, payload_type.encode()) + field(8, 2, payload)
 
 
