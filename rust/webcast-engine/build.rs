@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+#[path = "build_view.rs"]
+mod build_view;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let proto_root = locate_proto_root(&manifest_dir)?;
@@ -10,7 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for file in files {
         println!("cargo:rerun-if-changed={}", proto_root.join(file).display());
     }
-    let descriptors = protox::compile(files, [&proto_root])?;
+    let mut descriptors = protox::compile(files, [&proto_root])?;
+    build_view::add_view_package(&mut descriptors, "webcast/messages.proto")?;
     prost_build::Config::new()
         .btree_map(["."])
         .bytes(["."])

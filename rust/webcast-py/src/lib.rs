@@ -8,12 +8,14 @@ mod classes;
 mod dataclass;
 mod errors;
 mod protocol;
+mod views;
 mod websocket;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     classes::register(m)?;
+    views::register(m)?;
     protocol::register(m)?;
     websocket::register(m)?;
     Ok(())

@@ -9,9 +9,28 @@ mod custom;
 mod dispatch;
 mod model;
 mod simple;
+mod view_catalog;
 mod wire;
 
 pub use dispatch::decode;
+
+/// The decode-only schema (`build_view.rs`): every message type with its nested messages kept as bytes, read on
+/// demand by the binding's message views.
+pub mod view {
+    #![allow(clippy::all, clippy::pedantic, missing_docs)]
+    include!(concat!(env!("OUT_DIR"), "/webcast.view.rs"));
+}
+
+/// Decodes one message of the [`view`] schema: its scalars are read, its nested messages stay slices of `bytes`.
+pub fn decode_view<M: prost::Message + Default>(
+    bytes: bytes::Bytes,
+) -> Result<M, prost::DecodeError> {
+    M::decode(bytes)
+}
+
+/// A JSON document as the wire carries it (text); the Python binding hands it over parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Json(pub String);
 
 /// What a [`UserEvent`] reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -54,7 +73,7 @@ macro_rules! define_events {
         { $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
         $(
             $(#[$doc])*
-            #[derive(Clone, Debug, PartialEq)]
+            #[derive(Clone, Debug)]
             pub struct $name {
                 $( $(#[$fdoc])* pub $field: $ty, )*
                 /// The wire method this event came as, and is encoded as.
@@ -63,6 +82,19 @@ macro_rules! define_events {
                 pub msg_id: i64,
                 /// `common.create_time`, in milliseconds since the epoch.
                 pub timestamp: i64,
+                /// The payload this event was decoded from. While it is set, [`Event::encode`] gives it back
+                /// unchanged (every field, not only the typed ones): set it to `None` after changing a field.
+                /// Not part of equality.
+                pub raw: Option<bytes::Bytes>,
+            }
+
+            impl PartialEq for $name {
+                fn eq(&self, other: &Self) -> bool {
+                    $( self.$field == other.$field && )*
+                        self.method == other.method
+                        && self.msg_id == other.msg_id
+                        && self.timestamp == other.timestamp
+                }
             }
 
             impl $name {
@@ -77,6 +109,7 @@ macro_rules! define_events {
                         method: $method.to_owned(),
                         msg_id: 0,
                         timestamp: 0,
+                        raw: None,
                     }
                 }
             }
@@ -84,6 +117,12 @@ macro_rules! define_events {
             impl From<$name> for Event {
                 fn from(event: $name) -> Self {
                     Event::$name(event)
+                }
+            }
+
+            impl wire::KeepsRaw for $name {
+                fn keep_raw(&mut self, raw: bytes::Bytes) {
+                    self.raw = Some(raw);
                 }
             }
         )*
@@ -138,12 +177,55 @@ macro_rules! define_events {
                 }
             }
 
-            /// The payload of this event's `BaseProtoMessage` (an unknown event gives its bytes back).
+            /// The payload of this event's `BaseProtoMessage`: the bytes it was decoded from while `raw` is set, else
+            /// its fields encoded (an unknown event gives its bytes back).
             #[must_use]
             pub fn encode(&self) -> Vec<u8> {
                 match self {
-                    $( Event::$name(event) => wire::WireEvent::encode_payload(event), )*
+                    $( Event::$name(event) => match &event.raw {
+                        Some(raw) => raw.to_vec(),
+                        None => wire::WireEvent::encode_payload(event),
+                    }, )*
                     Event::Unknown(event) => event.payload.clone(),
+                }
+            }
+
+            /// The payload this event was decoded from, if it was (an unknown event's bytes are its payload).
+            #[must_use]
+            pub fn raw(&self) -> Option<&bytes::Bytes> {
+                match self {
+                    $( Event::$name(event) => event.raw.as_ref(), )*
+                    Event::Unknown(_) => None,
+                }
+            }
+
+            /// The protobuf message type of this event's payload (`WebcastChatMessage`, ...): the type's own,
+            /// except that a user event's follows its type and a `WebcastSystemMessage` room event has its own.
+            #[must_use]
+            #[allow(unreachable_patterns)]
+            pub fn layout(&self) -> &'static str {
+                match self {
+                    Event::UserEvent(event) => event.event.method(),
+                    Event::RoomEvent(event) if event.method == custom::SYSTEM_METHOD => custom::SYSTEM_METHOD,
+                    $( Event::$name(_) => $name::METHOD, )*
+                    Event::Unknown(_) => "",
+                }
+            }
+
+            /// The event without the payload it was decoded from: [`Event::encode`] then writes its fields.
+            #[must_use]
+            pub fn without_raw(mut self) -> Self {
+                match &mut self {
+                    $( Event::$name(event) => event.raw = None, )*
+                    Event::Unknown(_) => {}
+                }
+                self
+            }
+
+            pub(crate) fn keep_raw(&mut self, raw: bytes::Bytes) {
+                match self {
+                    $( Event::$name(event) => event.raw = Some(raw), )*
+                    Event::Unknown(_) => {}
                 }
             }
         }

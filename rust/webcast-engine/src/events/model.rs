@@ -1,12 +1,59 @@
 //! Value types nested in events, read from and written back to their protobuf messages (webcast.md §7.2-§7.3).
 
-use super::{Battle, BattleGroup, Emote, Image, Text, TopViewer, User};
+use super::{Badge, Battle, BattleGroup, Emote, Image, Text, TopViewer, User};
 use crate::proto;
+
+// `BadgeSceneType` values (webcast.md §7.2, §7.20).
+const SCENE_ADMIN: i64 = 1;
+const SCENE_SUBSCRIBER: i64 = 4;
+const SCENE_NEW_SUBSCRIBER: i64 = 7;
+const SCENE_USER_GRADE: i64 = 8;
+
+impl User {
+    /// The level of this user's badge of `scene`, if they wear one.
+    fn badge_level(&self, scene: i64) -> Option<i64> {
+        self.badges
+            .iter()
+            .find(|badge| badge.scene == scene)
+            .map(|badge| badge.level)
+    }
+
+    fn has_badge(&self, scenes: &[i64]) -> bool {
+        self.badges
+            .iter()
+            .any(|badge| scenes.contains(&badge.scene))
+    }
+
+    /// The flags a message's `user_identity` adds (chat, gift and emote messages carry one).
+    pub(crate) fn with_identity(mut self, identity: Option<&proto::UserIdentity>) -> Self {
+        if let Some(identity) = identity {
+            self.is_moderator |= identity.is_moderator_of_anchor;
+            self.is_subscriber |= identity.is_subscriber_of_anchor;
+            self.is_follower |= identity.is_follower_of_anchor;
+            self.is_friend |= identity.is_mutual_following_with_anchor;
+            self.is_gift_giver |= identity.is_gift_giver_of_anchor;
+        }
+        self
+    }
+
+    /// The `user_identity` a message carries for this user, if any flag is set.
+    pub(crate) fn identity(&self) -> Option<proto::UserIdentity> {
+        let identity = proto::UserIdentity {
+            is_gift_giver_of_anchor: self.is_gift_giver,
+            is_subscriber_of_anchor: self.is_subscriber,
+            is_mutual_following_with_anchor: self.is_friend,
+            is_follower_of_anchor: self.is_follower,
+            is_moderator_of_anchor: self.is_moderator,
+            is_anchor: false,
+        };
+        (identity != proto::UserIdentity::default()).then_some(identity)
+    }
+}
 
 impl From<proto::User> for User {
     fn from(user: proto::User) -> Self {
         let follow = user.follow_info.unwrap_or_default();
-        Self {
+        let mut decoded = Self {
             id: user.id,
             username: user.display_id,
             nickname: user.nickname,
@@ -19,6 +66,68 @@ impl From<proto::User> for User {
             verified: user.verified,
             is_moderator: user.user_attr.is_some_and(|attr| attr.is_admin),
             gifter_level: user.pay_grade.map_or(0, |grade| i64::from(grade.level)),
+            badges: user.badge_list.into_iter().map(Badge::from).collect(),
+            ..Default::default()
+        };
+        if let Some(level) = decoded.badge_level(SCENE_USER_GRADE) {
+            decoded.gifter_level = level;
+        }
+        decoded.is_moderator |= decoded.has_badge(&[SCENE_ADMIN]);
+        decoded.is_subscriber = decoded.has_badge(&[SCENE_SUBSCRIBER, SCENE_NEW_SUBSCRIBER]);
+        decoded
+    }
+}
+
+impl From<proto::BadgeStruct> for Badge {
+    fn from(badge: proto::BadgeStruct) -> Self {
+        let combine = badge.combine.unwrap_or_default();
+        let text = [
+            badge.text.map(|text| text.default_pattern),
+            badge.str.map(|text| text.str),
+            Some(combine.str),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|text| !text.is_empty())
+        .unwrap_or_default();
+        Self {
+            scene: i64::from(badge.scene_type),
+            level: badge
+                .privilege_log_extra
+                .and_then(|extra| extra.level.parse().ok())
+                .unwrap_or(0),
+            display_type: i64::from(badge.display_type),
+            text,
+            image: badge
+                .image
+                .and_then(|image| image.image)
+                .or(combine.icon)
+                .map(Image::from),
+        }
+    }
+}
+
+impl From<&Badge> for proto::BadgeStruct {
+    /// Written as real traffic sends level badges: a combined badge (icon and text) with the level in
+    /// `privilege_log_extra`.
+    fn from(badge: &Badge) -> Self {
+        let display_type = saturate_i32(badge.display_type);
+        Self {
+            display_type,
+            scene_type: saturate_i32(badge.scene),
+            privilege_log_extra: (badge.level != 0).then(|| proto::PrivilegeLogExtra {
+                level: badge.level.to_string(),
+                ..Default::default()
+            }),
+            combine: (!badge.text.is_empty() || badge.image.is_some()).then(|| {
+                proto::CombineBadgeStruct {
+                    display_type,
+                    icon: badge.image.as_ref().map(proto::ImageModel::from),
+                    str: badge.text.clone(),
+                    ..Default::default()
+                }
+            }),
+            ..Default::default()
         }
     }
 }
@@ -50,6 +159,7 @@ impl From<&User> for proto::User {
                 level: saturate_i32(user.gifter_level),
                 ..Default::default()
             }),
+            badge_list: user.badges.iter().map(proto::BadgeStruct::from).collect(),
             ..Default::default()
         }
     }

@@ -11,10 +11,22 @@ pub(crate) trait WireEvent {
     fn encode_payload(&self) -> Vec<u8>;
 }
 
+/// An event that keeps the payload it was decoded from.
+pub(crate) trait KeepsRaw {
+    fn keep_raw(&mut self, raw: bytes::Bytes);
+}
+
 /// An event read from exactly one message type.
-pub(crate) trait DecodePayload: Sized {
-    /// Decodes one message payload that came as `method`.
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError>;
+pub(crate) trait DecodePayload: Sized + KeepsRaw {
+    /// Reads the event's fields from one message payload that came as `method`.
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError>;
+
+    /// Decodes one message payload that came as `method`, keeping the payload.
+    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+        let mut event = Self::decode_fields(method, payload)?;
+        event.keep_raw(bytes::Bytes::copy_from_slice(payload));
+        Ok(event)
+    }
 }
 
 /// The fields every event takes from `common` (webcast.md §7.1).
@@ -121,7 +133,7 @@ macro_rules! simple_wire_events {
         { $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
         $(
             impl DecodePayload for super::$name {
-                fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+                fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
                     let message = proto::$proto::decode(payload)?;
                     let meta = Meta::new(method, message.common.as_ref());
                     Ok(Self {
@@ -129,6 +141,7 @@ macro_rules! simple_wire_events {
                         method: meta.method,
                         msg_id: meta.msg_id,
                         timestamp: meta.timestamp,
+                        raw: None,
                     })
                 }
             }
