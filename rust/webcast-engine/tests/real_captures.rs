@@ -262,7 +262,10 @@ fn real_users_have_their_gifter_level_and_badges() {
         assert!(identity_known || !user.is_follower);
     }
     assert_eq!(users, 105);
-    assert!(graded >= 70 && badged >= graded, "{graded} graded, {badged} badged");
+    assert!(
+        graded >= 70 && badged >= graded,
+        "{graded} graded, {badged} badged"
+    );
     assert!(followers > 0);
 }
 
