@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 
 from tiktok_webcast.cli._app import Command, Context, run_interruptible
+from tiktok_webcast.cli._args import positive_int, positive_number
 from tiktok_webcast.cli._errors import EXIT_ERROR, EXIT_OK, UsageError
 
 ENV_NATS = "TIKTOK_WEBCAST_NATS"
@@ -28,7 +29,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--nats", metavar="URL", help=f"the NATS server (default: ${ENV_NATS}, else {DEFAULT_NATS})")
     parser.add_argument("--prefix", default="tiktok", help="names of the buckets, stream and subjects (tiktok)")
-    parser.add_argument("--lease-ttl", type=_positive, default=15.0, metavar="SECONDS", help="lease TTL (15)")
+    parser.add_argument("--lease-ttl", type=positive_number, default=15.0, metavar="SECONDS", help="lease TTL (15)")
     actions = parser.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
 
     def action(name: str, handler: Callable[[Context], Awaitable[int]], help_text: str) -> argparse.ArgumentParser:
@@ -43,35 +44,17 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "--json", action="store_true", help="one JSON object"
     )
     worker = action("worker", _worker, "claim creators from the watch list and publish their events")
-    worker.add_argument("--max-rooms", type=_positive_int, default=20, help="creators at most (20)")
+    worker.add_argument("--max-rooms", type=positive_int, default=20, help="creators at most (20)")
     worker.add_argument(
-        "--handshakes-per-minute", type=_positive_int, default=30, help="connection attempts a minute at most (30)"
+        "--handshakes-per-minute", type=positive_int, default=30, help="connection attempts a minute at most (30)"
     )
-    worker.add_argument("--offline-poll", type=_positive, default=30.0, help="seconds between checks of an offline one")
+    worker.add_argument(
+        "--offline-poll", type=positive_number, default=30.0, help="seconds between checks of an offline one"
+    )
     worker.add_argument("--id", dest="worker_id", help="this worker's name (default: host-pid)")
     events = action("events", _events, "print the fleet's events from a durable consumer")
     events.add_argument("--durable", default="tiktok-webcast-cli", help="the consumer's name (resumes where it was)")
     events.add_argument("--json", action="store_true", help="JSON lines (ids as strings)")
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < 86_400:
-        raise argparse.ArgumentTypeError(f"{text} must be more than 0 and less than a day")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
 
 
 def _on_asyncio(handler: Callable[[Context], Awaitable[int]]) -> Callable[[Context], int]:

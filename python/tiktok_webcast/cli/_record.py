@@ -12,6 +12,7 @@ import anyio
 from tiktok_webcast._api import normalize_username
 from tiktok_webcast._download import CONTAINERS, Recording, record_stream
 from tiktok_webcast.cli._app import Command, Context
+from tiktok_webcast.cli._args import positive_number
 from tiktok_webcast.cli._errors import EXIT_OK, OutputExistsError, UsageError
 from tiktok_webcast.cli._render import clock, size
 from tiktok_webcast.exceptions import UserOfflineError
@@ -39,7 +40,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     parser.add_argument("--quality", metavar="Q", help="origin, uhd, hd, sd, ld, ao... (default: the best)")
-    parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    parser.add_argument("--duration", type=positive_number, metavar="S", help="stop after S seconds")
     parser.add_argument("--ffmpeg", default="ffmpeg", metavar="PATH", help="the ffmpeg to run (default: ffmpeg)")
     parser.set_defaults(run=Command(record, interrupted_exit=EXIT_OK))
 
@@ -57,8 +58,6 @@ def default_output(username: str, now: _dt.datetime | None = None) -> Path:
 
 async def record(context: Context) -> int:
     args = context.args
-    if args.duration is not None and args.duration <= 0:
-        raise UsageError("--duration must be positive")
     if args.output and Path(args.output).suffix.lower() not in CONTAINERS:
         raise UsageError(f"--output must end in one of {', '.join(CONTAINERS)}")
     if args.output and not args.force and await anyio.Path(args.output).exists():

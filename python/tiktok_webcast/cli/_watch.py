@@ -13,6 +13,7 @@ from tiktok_webcast import BaseUrls, Live, LiveState, TikTok, event_to_dict, pro
 from tiktok_webcast._api import normalize_username
 from tiktok_webcast._core import GiftEvent, UnknownEvent
 from tiktok_webcast.cli._app import Command, Context
+from tiktok_webcast.cli._args import positive_number
 from tiktok_webcast.cli._errors import EXIT_OK, UsageError, room_lookup
 from tiktok_webcast.cli._json import dumps
 from tiktok_webcast.cli._render import EventFormatter, plural, spinning
@@ -50,7 +51,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "--realtime", action="store_true", help="wait between events as long as the recording did"
     )
     replay_parser.add_argument(
-        "--speed", type=float, default=1.0, metavar="X", help="with --realtime, play X times faster"
+        "--speed", type=positive_number, default=1.0, metavar="X", help="with --realtime, play X times faster"
     )
     _add_output_options(replay_parser)
     replay_parser.set_defaults(run=Command(replay, interrupted_exit=EXIT_OK))
@@ -199,8 +200,6 @@ def _summary(context: Context, live: Live) -> str:
 
 async def replay(context: Context) -> int:
     args = context.args
-    if args.speed <= 0:
-        raise UsageError("--speed must be positive")
     trace = read_trace(args.trace)
     printer = EventPrinter(context)
     meta = trace.header.meta
