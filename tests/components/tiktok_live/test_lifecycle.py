@@ -187,7 +187,7 @@ def test_json_safe_takes_what_the_library_may_hold() -> None:
     text = json.dumps(safe)  # raises on anything not JSON
     assert safe["methods"] == {"WebcastAISummaryMessage/7": 2, "Other": 1}
     assert safe["path"] == "signed" and safe["at"] == "2026-01-02T00:00:00+00:00"
-    assert "key-secret" not in text
+    assert "key-secret" not in text and "pw-secret" not in text
 
 
 async def test_followed_through_the_profile_lookup_denying_a_live_creator(
