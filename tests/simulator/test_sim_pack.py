@@ -287,6 +287,8 @@ async def test_scenario_toggle_until() -> None:
     toggles = (Breakage("2026-07-15-check-alive-lies", at=0.0, until=30.0),)
     with anyio.fail_after(15):
         async with Simulator(scenario(chatty("alice"), faults=toggles, speed=10.0)) as sim:
+            # The toggle at t=0 fires from the scenario's own task, which may not have run yet: wait for it.
+            await sim.wait_until(lambda: bool(sim.breakages()))
             assert sim.breakages() == {"2026-07-15-check-alive-lies": ""}
             await sim.wait_until(lambda: not sim.breakages())
 
