@@ -7,6 +7,7 @@ from typing import TypeAlias
 from tiktok_webcast._core import (
     AccessControlEvent,
     AccessRecallEvent,
+    Badge,
     BarrageEvent,
     Battle,
     BattleGroup,
@@ -212,6 +213,7 @@ __all__ = [
     "EVENT_TYPES",
     "AccessControlEvent",
     "AccessRecallEvent",
+    "Badge",
     "BarrageEvent",
     "Battle",
     "BattleGroup",

@@ -180,10 +180,34 @@ class IndependentDecoder:
             return None
         return tw.Text(key=model.key, pattern=model.default_pattern)
 
-    def user(self, model: Any) -> tw.User | None:
+    def badge(self, model: Any) -> tw.Badge:
+        texts = [
+            model.text.default_pattern if model.text is not None else "",
+            model.str.str if model.str is not None else "",
+            model.combine.str if model.combine is not None else "",
+        ]
+        image = model.image.image if model.image is not None else None
+        if image is None and model.combine is not None:
+            image = model.combine.icon
+        level = model.privilege_log_extra.level if model.privilege_log_extra is not None else ""
+        return tw.Badge(
+            scene=int(model.scene_type),
+            level=int(level) if level.lstrip("-").isdigit() else 0,
+            display_type=int(model.display_type),
+            text=next((text for text in texts if text), ""),
+            image=self.image(image),
+        )
+
+    def user(self, model: Any, identity: Any = None) -> tw.User | None:
+        """Our user for a V3 user (webcast.md §7.2): the gifter level and the moderator and subscriber flags come
+        from the badges when they are there; `identity` is the message's `user_identity`, if it has one."""
         if model is None:
             return None
         follow = model.follow_info
+        badges = tuple(self.badge(badge) for badge in model.badge_list)
+        scenes = {badge.scene for badge in badges}
+        grades = [badge.level for badge in badges if badge.scene == 8]
+        flag = (lambda name: bool(getattr(identity, name))) if identity is not None else (lambda _name: False)
         return tw.User(
             id=model.id,
             username=model.display_id,
@@ -195,8 +219,15 @@ class IndependentDecoder:
             sec_uid=model.sec_uid,
             bio=model.bio_description,
             verified=model.verified,
-            is_moderator=model.user_attr is not None and model.user_attr.is_admin,
-            gifter_level=model.pay_grade.level if model.pay_grade is not None else 0,
+            is_moderator=(model.user_attr is not None and model.user_attr.is_admin)
+            or 1 in scenes
+            or flag("is_moderator_of_anchor"),
+            gifter_level=grades[0] if grades else model.pay_grade.level if model.pay_grade is not None else 0,
+            badges=badges,
+            is_subscriber=bool(scenes & {4, 7}) or flag("is_subscriber_of_anchor"),
+            is_follower=flag("is_follower_of_anchor"),
+            is_friend=flag("is_mutual_following_with_anchor"),
+            is_gift_giver=flag("is_gift_giver_of_anchor"),
         )
 
     def plain(self, value: Any) -> Any:
@@ -238,7 +269,7 @@ class IndependentDecoder:
 
     def _chat(self, m: Any, meta: dict[str, Any], _payload: bytes = b"") -> tw.ChatEvent:
         return tw.ChatEvent(
-            user=self.user(m.user),
+            user=self.user(m.user, m.user_identity),
             comment=m.content,
             language=m.content_language,
             emotes=tuple(
@@ -254,7 +285,7 @@ class IndependentDecoder:
 
     def _emote_chat(self, m: Any, meta: dict[str, Any], _payload: bytes) -> tw.EmoteChatEvent:
         emotes = tuple(tw.Emote(emote_id=e.emote_id, image=self.image(e.image), index=0) for e in m.emote_list)
-        return tw.EmoteChatEvent(user=self.user(m.user), emotes=emotes, **meta)
+        return tw.EmoteChatEvent(user=self.user(m.user, m.user_identity), emotes=emotes, **meta)
 
     def _gift(self, m: Any, meta: dict[str, Any], _payload: bytes = b"") -> tw.GiftEvent:
         gift = m.gift if m.gift is not None else v3_class("Gift", "webcast.model")()
@@ -267,7 +298,7 @@ class IndependentDecoder:
             repeat_end=m.repeat_end != 0,
             type=gift.type,
             to_user_id=m.to_user.id if m.to_user is not None else 0,
-            user=self.user(m.user),
+            user=self.user(m.user, m.user_identity),
             group_id=m.group_id,
             combo_count=m.combo_count,
             image=self.image(gift.image),
@@ -341,7 +372,7 @@ class IndependentDecoder:
     def _banner(_m: Any, meta: dict[str, Any], payload: bytes) -> tw.RoomBannerEvent:
         # V3 names only `common` here; libraries read field 2 as a JSON string (webcast.md §7.12).
         data = [value for number, wire, value in raw_fields(payload) if number == 2 and wire == 2]
-        return tw.RoomBannerEvent(data=data[-1].decode() if data else "", **meta)
+        return tw.RoomBannerEvent(data=json.loads(data[-1]) if data else None, **meta)
 
     def _intro(self, m: Any, meta: dict[str, Any], _payload: bytes) -> tw.IntroEvent:
         return tw.IntroEvent(id=m.id, title=m.content, language=m.content_language, user=self.user(m.user), **meta)

@@ -165,9 +165,7 @@ def test_ping_is_answered_with_the_same_payload() -> None:
 
 def test_fragmented_message_with_interleaved_ping() -> None:
     ws = open_client()
-    data = (
-        server_frame(TEXT, b"Hel", fin=False) + server_frame(PING, b"p") + server_frame(0x0, b"lo", fin=True)
-    )
+    data = server_frame(TEXT, b"Hel", fin=False) + server_frame(PING, b"p") + server_frame(0x0, b"lo", fin=True)
     assert ws.receive_data(data) == [Ping(b"p"), Message("Hello", False)]
 
 

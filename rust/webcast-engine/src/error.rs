@@ -16,6 +16,9 @@ pub enum DecodeError {
     /// The payload claims gzip but does not gunzip.
     #[error("payload is not valid gzip: {0}")]
     Gzip(#[source] std::io::Error),
+    /// A message read through a view (`view.rs`) is not the message its schema says.
+    #[error("malformed {message}: {reason}")]
+    View { message: String, reason: String },
     /// Decompressing would exceed the limit; nothing beyond the limit was allocated.
     #[error("payload inflates beyond {limit} bytes")]
     TooLarge { limit: usize },

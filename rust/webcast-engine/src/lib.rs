@@ -11,9 +11,12 @@ pub mod gzip;
 mod protobuf;
 pub mod push;
 pub mod response;
+pub mod view;
 
 pub use error::DecodeError;
-pub use events::{decode as decode_message, Event, UnknownEvent};
+pub use events::{
+    decode as decode_message, decode_bytes as decode_message_bytes, Event, UnknownEvent,
+};
 pub use push::{OutgoingFrame, PushFrame};
 pub use response::FetchResponse;
 

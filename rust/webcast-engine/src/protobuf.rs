@@ -72,7 +72,7 @@ fn value<'a>(data: &mut &'a [u8], wire_type: u64) -> Result<Value<'a>, Malformed
 }
 
 #[inline]
-fn varint(data: &mut &[u8]) -> Result<u64, Malformed> {
+pub(crate) fn varint(data: &mut &[u8]) -> Result<u64, Malformed> {
     if let Some((&byte, rest)) = data.split_first() {
         if byte < 0x80 {
             *data = rest;

@@ -52,6 +52,9 @@ fn decode_or_typed_error(data: &[u8]) {
         Err(DecodeError::Capacity { encoded, limit, .. }) => {
             assert_eq!(limit, webcast_engine::budget::limit_for(encoded));
         }
+        Err(error @ DecodeError::View { .. }) => {
+            panic!("frames are not read through views: {error}")
+        }
     }
 }
 

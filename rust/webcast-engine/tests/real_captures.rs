@@ -27,12 +27,26 @@ fn kind(event: &Event) -> String {
     debug[..debug.find('(').unwrap_or(debug.len())].to_owned()
 }
 
+/// A decoded event encodes to the payload it came as; from its fields alone, to a payload that decodes to the
+/// same event, stably.
 fn assert_fixed_point(method: &str, event: &Event) {
-    let payload = event.encode();
-    let again = decode_message(event.method(), &payload);
     assert_eq!(event.method(), method);
+    if let Some(raw) = event.raw() {
+        assert_eq!(
+            event.encode(),
+            raw.to_vec(),
+            "{method}: raw payload not kept"
+        );
+    }
+    let fields = event.clone().without_raw();
+    let payload = fields.encode();
+    let again = decode_message(event.method(), &payload);
     assert_eq!(&again, event, "{method}: decode(encode(event)) differs");
-    assert_eq!(again.encode(), payload, "{method}: encoding is not stable");
+    assert_eq!(
+        again.without_raw().encode(),
+        payload,
+        "{method}: encoding is not stable"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -223,6 +237,36 @@ fn every_2023_event_is_a_fixed_point() {
         }
     }
     assert_eq!(joins, 21);
+}
+
+#[test]
+fn real_users_have_their_gifter_level_and_badges() {
+    // Real traffic leaves `pay_grade.level` at 0 and puts the level in the user-grade badge (scene 8).
+    let (mut users, mut graded, mut badged, mut followers) = (0, 0, 0, 0);
+    for (method, payload) in payloads_2023() {
+        let (user, identity_known) = match decode_message(&method, &payload) {
+            Event::ChatEvent(chat) => (chat.user, true),
+            Event::GiftEvent(gift) => (gift.user, true),
+            Event::LikeEvent(like) => (like.user, false),
+            Event::UserEvent(event) => (event.user, false),
+            _ => continue,
+        };
+        let Some(user) = user else { continue };
+        users += 1;
+        badged += usize::from(!user.badges.is_empty());
+        if let Some(badge) = user.badges.iter().find(|badge| badge.scene == 8) {
+            assert_eq!(user.gifter_level, badge.level);
+            graded += usize::from(user.gifter_level > 0);
+        }
+        followers += usize::from(user.is_follower);
+        assert!(identity_known || !user.is_follower);
+    }
+    assert_eq!(users, 105);
+    assert!(
+        graded >= 70 && badged >= graded,
+        "{graded} graded, {badged} badged"
+    );
+    assert!(followers > 0);
 }
 
 #[test]

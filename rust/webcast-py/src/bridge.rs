@@ -89,3 +89,38 @@ where
         object.try_iter()?.map(|item| T::extract(&item?)).collect()
     }
 }
+
+/// A JSON document: parsed for Python (`None` when the wire has none; the text itself when it is not JSON),
+/// serialised compactly for the wire.
+impl Bridge for webcast_engine::events::Json {
+    type Py = Py<PyAny>;
+
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if self.0.is_empty() {
+            return Ok(py.None());
+        }
+        let json = py.import("json")?;
+        Ok(match json.call_method1("loads", (&self.0,)) {
+            Ok(value) => value.unbind(),
+            Err(_) => pyo3::types::PyString::new(py, &self.0).into_any().unbind(),
+        })
+    }
+
+    fn from_py(value: &Py<PyAny>, py: Python<'_>) -> PyResult<Self> {
+        Self::extract(value.bind(py))
+    }
+
+    fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if object.is_none() {
+            return Ok(Self(String::new()));
+        }
+        let py = object.py();
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("separators", (",", ":"))?;
+        kwargs.set_item("ensure_ascii", false)?;
+        let text = py
+            .import("json")?
+            .call_method("dumps", (object,), Some(&kwargs))?;
+        Ok(Self(text.extract()?))
+    }
+}

@@ -1,6 +1,9 @@
 //! The Python classes of events and of the values nested in them, defined from the engine's catalog
 //! (`for_each_model!`, `for_each_event!`) so that both sides list the same fields.
 
+use std::sync::OnceLock;
+
+use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use webcast_engine::events as engine;
@@ -83,12 +86,17 @@ macro_rules! define_py_events {
         { $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
         $(
             $(#[$doc])*
-            #[pyclass(module = "tiktok_webcast._core", frozen, get_all)]
+            #[pyclass(module = "tiktok_webcast._core", frozen)]
             pub struct $name {
-                $( $(#[$fdoc])* pub(crate) $field: <$ty as Bridge>::Py, )*
+                $( $(#[$fdoc])* #[pyo3(get)] pub(crate) $field: <$ty as Bridge>::Py, )*
+                #[pyo3(get)]
                 pub(crate) method: String,
+                #[pyo3(get)]
                 pub(crate) msg_id: i64,
+                #[pyo3(get)]
                 pub(crate) timestamp: i64,
+                /// The payload: the one decoded from, or (for an event built here) its fields encoded on first read.
+                raw: OnceLock<Bytes>,
             }
 
             impl $name {
@@ -102,7 +110,39 @@ macro_rules! define_py_events {
                         method: value.method,
                         msg_id: value.msg_id,
                         timestamp: value.timestamp,
+                        raw: value.raw.map(OnceLock::from).unwrap_or_default(),
                     })
+                }
+
+                fn payload(slf: &Bound<'_, Self>) -> PyResult<Bytes> {
+                    if let Some(raw) = slf.get().raw.get() {
+                        return Ok(raw.clone());
+                    }
+                    let event = engine::Event::from(<engine::$name as Bridge>::extract(slf.as_any())?);
+                    Ok(slf.get().raw.get_or_init(|| Bytes::from(event.encode())).clone())
+                }
+            }
+
+            #[pymethods]
+            impl $name {
+                /// The message payload this event came as; for an event built in Python, its fields encoded.
+                #[getter]
+                fn raw<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyBytes>> {
+                    Ok(PyBytes::new(slf.py(), &Self::payload(slf)?))
+                }
+
+                /// The whole message, every field the schema knows, read from `raw` as it is accessed.
+                #[getter]
+                fn proto(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+                    let layout = match stringify!($name) {
+                        // Their message type follows a field (the user event's type, the room event's method).
+                        "UserEvent" | "RoomEvent" => {
+                            engine::Event::from(<engine::$name as Bridge>::extract(slf.as_any())?).layout()
+                        }
+                        _ => engine::$name::METHOD,
+                    };
+                    let payload = Self::payload(slf)?;
+                    Ok(crate::views::view_of(slf.py(), layout, payload)?.unwrap_or_else(|| slf.py().None()))
                 }
             }
 
@@ -121,6 +161,7 @@ macro_rules! define_py_events {
                         method: value.method.clone(),
                         msg_id: value.msg_id,
                         timestamp: value.timestamp,
+                        raw: value.raw.get().cloned(),
                     })
                 }
 
@@ -146,6 +187,7 @@ macro_rules! define_py_events {
                         method: String::new(),
                         msg_id: dataclass::field(&mut kwargs, stringify!($name), "msg_id", 0)?,
                         timestamp: dataclass::field(&mut kwargs, stringify!($name), "timestamp", 0)?,
+                        raw: None,
                     };
                     kwargs.finish()?;
                     value.method = match method {

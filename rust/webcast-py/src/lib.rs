@@ -8,6 +8,7 @@ mod classes;
 mod dataclass;
 mod errors;
 mod protocol;
+mod views;
 mod websocket;
 
 #[pymodule]
@@ -16,5 +17,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     classes::register(m)?;
     protocol::register(m)?;
     websocket::register(m)?;
+    views::register(m)?;
     Ok(())
 }

@@ -23,9 +23,34 @@ macro_rules! for_each_model {
                 sec_uid: String,
                 bio: String,
                 verified: bool,
+                /// A moderator of this room: `user_attr.is_admin`, an admin badge (scene 1), or the message's
+                /// `user_identity.is_moderator_of_anchor`.
                 is_moderator: bool,
-                /// Gifter level (`pay_grade.level`).
+                /// Gifter level: the level of the user-grade badge (scene 8), where real traffic puts it;
+                /// `pay_grade.level` when there is no such badge (always 0 in real captures).
                 gifter_level: i64,
+                /// The badges shown next to the name (`badge_list`): gifter level, fan club, subscriber, ...
+                badges: Vec<$crate::events::Badge>,
+                /// Subscribed to the host: a subscriber badge (scene 4 or 7) or the message's
+                /// `user_identity.is_subscriber_of_anchor`.
+                is_subscriber: bool,
+                /// Follows the host (`user_identity.is_follower_of_anchor`, on chat, gift and emote messages).
+                is_follower: bool,
+                /// Follows the host and is followed back (`user_identity.is_mutual_following_with_anchor`).
+                is_friend: bool,
+                /// Has sent the host gifts before (`user_identity.is_gift_giver_of_anchor`).
+                is_gift_giver: bool,
+            }
+            /// A badge next to a user's name (`BadgeStruct`). `scene` says what it is (`BadgeSceneType`: 1 moderator,
+            /// 4 subscriber, 6 top gifter / rank list, 7 new subscriber, 8 gifter level, 10 fan club), `level`
+            /// its level where it has one (`privilege_log_extra.level`), `text` and `image` what it shows.
+            Badge {
+                scene: i64,
+                level: i64,
+                /// How it is drawn (`BadgeDisplayType`: 1 image, 2 text, 3 string, 4 combined icon and text).
+                display_type: i64,
+                text: String,
+                image: Option<$crate::events::Image>,
             }
             /// An image: CDN variants of one picture.
             Image {
@@ -149,9 +174,9 @@ macro_rules! for_each_event {
                 status: i64,
                 battles: Vec<$crate::events::Battle>,
             }
-            /// The in-room banner; `data` is the JSON document the message carries.
+            /// The in-room banner; `data` is the JSON document the message carries, parsed.
             RoomBannerEvent = "WebcastInRoomBannerMessage" {
-                data: String,
+                data: $crate::events::Json,
             }
             /// The host's intro text, sent on entering a room.
             IntroEvent = "WebcastLiveIntroMessage" {

@@ -6,13 +6,14 @@ use super::model::saturate_i32;
 use super::wire::{common, DecodePayload, Meta, WireEvent};
 use super::{
     Battle, BattlesEvent, ChatEvent, ControlEvent, Emote, EmoteChatEvent, EnvelopeEvent, Event,
-    GiftEvent, Image, IntroEvent, LikeEvent, MemberEvent, MicBattleEvent, PinEvent, QuestionEvent,
-    RoomBannerEvent, RoomEvent, TopViewer, User, UserEvent, UserEventType, ViewersEvent,
+    GiftEvent, Image, IntroEvent, Json, LikeEvent, MemberEvent, MicBattleEvent, PinEvent,
+    QuestionEvent, RoomBannerEvent, RoomEvent, TopViewer, User, UserEvent, UserEventType,
+    ViewersEvent,
 };
 use crate::proto;
 
 const MEMBER_METHOD: &str = "WebcastMemberMessage";
-const SYSTEM_METHOD: &str = "WebcastSystemMessage";
+pub(crate) const SYSTEM_METHOD: &str = "WebcastSystemMessage";
 const JOIN_ACTION: i32 = 1;
 const FOLLOW_ACTION: i64 = 1;
 const SHARE_ACTION: i64 = 3;
@@ -28,6 +29,18 @@ fn user(wire: Option<proto::User>) -> Option<User> {
 
 fn wire_user(user: &Option<User>) -> Option<proto::User> {
     user.as_ref().map(proto::User::from)
+}
+
+/// A message's user with the flags of the message's `user_identity` (chat, gift and emote messages).
+fn user_with_identity(
+    wire: Option<proto::User>,
+    identity: Option<&proto::UserIdentity>,
+) -> Option<User> {
+    wire.map(|wire| User::from(wire).with_identity(identity))
+}
+
+fn identity(user: &Option<User>) -> Option<proto::UserIdentity> {
+    user.as_ref().and_then(User::identity)
 }
 
 fn display_key(common: Option<&proto::CommonMessageData>) -> &str {
@@ -70,7 +83,7 @@ impl ChatEvent {
     fn from_message(method: String, message: proto::WebcastChatMessage) -> Self {
         let meta = Meta::new(&method, message.common.as_ref());
         Self {
-            user: user(message.user),
+            user: user_with_identity(message.user, message.user_identity.as_ref()),
             comment: message.content,
             language: message.content_language,
             emotes: message
@@ -81,6 +94,7 @@ impl ChatEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         }
     }
 
@@ -88,6 +102,7 @@ impl ChatEvent {
         proto::WebcastChatMessage {
             common: common(&self.method, self.msg_id, self.timestamp),
             user: wire_user(&self.user),
+            user_identity: identity(&self.user),
             content: self.comment.clone(),
             content_language: self.language.clone(),
             emotes: self
@@ -104,7 +119,7 @@ impl ChatEvent {
 }
 
 impl DecodePayload for ChatEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         Ok(Self::from_message(
             method.to_owned(),
             proto::WebcastChatMessage::decode(payload)?,
@@ -119,11 +134,11 @@ impl WireEvent for ChatEvent {
 }
 
 impl DecodePayload for EmoteChatEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastEmoteChatMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         Ok(Self {
-            user: user(message.user),
+            user: user_with_identity(message.user, message.user_identity.as_ref()),
             emotes: message
                 .emote_list
                 .into_iter()
@@ -132,6 +147,7 @@ impl DecodePayload for EmoteChatEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -141,6 +157,7 @@ impl WireEvent for EmoteChatEvent {
         proto::WebcastEmoteChatMessage {
             common: common(&self.method, self.msg_id, self.timestamp),
             user: wire_user(&self.user),
+            user_identity: identity(&self.user),
             emote_list: self.emotes.iter().map(Emote::to_model).collect(),
             ..Default::default()
         }
@@ -165,13 +182,14 @@ impl GiftEvent {
             repeat_end: message.repeat_end != 0,
             r#type: i64::from(gift.r#type),
             to_user_id: message.to_user.map_or(0, |to| to.id),
-            user: user(message.user),
+            user: user_with_identity(message.user, message.user_identity.as_ref()),
             group_id: message.group_id,
             combo_count: i64::from(message.combo_count),
             image: gift.image.map(Image::from),
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         }
     }
 
@@ -182,6 +200,7 @@ impl GiftEvent {
             repeat_count: saturate_i32(self.repeat_count),
             combo_count: saturate_i32(self.combo_count),
             user: wire_user(&self.user),
+            user_identity: identity(&self.user),
             to_user: (self.to_user_id != 0).then(|| proto::User {
                 id: self.to_user_id,
                 ..Default::default()
@@ -203,7 +222,7 @@ impl GiftEvent {
 }
 
 impl DecodePayload for GiftEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         Ok(Self::from_message(
             method.to_owned(),
             proto::WebcastGiftMessage::decode(payload)?,
@@ -218,7 +237,7 @@ impl WireEvent for GiftEvent {
 }
 
 impl DecodePayload for LikeEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastLikeMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         let text = message
@@ -234,6 +253,7 @@ impl DecodePayload for LikeEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -279,6 +299,7 @@ pub(crate) fn decode_member(method: &str, payload: &[u8]) -> Result<Event, prost
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     } else {
         Event::MemberEvent(MemberEvent {
@@ -288,13 +309,14 @@ pub(crate) fn decode_member(method: &str, payload: &[u8]) -> Result<Event, prost
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     })
 }
 
 impl DecodePayload for UserEvent {
     /// A social message is a follow (action 1, or a `follow` display key) or else a share (webcast.md §7.7, §8).
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastSocialMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         let follows = message.action == FOLLOW_ACTION
@@ -309,6 +331,7 @@ impl DecodePayload for UserEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -371,7 +394,7 @@ impl WireEvent for MemberEvent {
 }
 
 impl DecodePayload for ViewersEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastRoomUserSeqMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         Ok(Self {
@@ -381,6 +404,7 @@ impl DecodePayload for ViewersEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -403,7 +427,7 @@ impl WireEvent for ViewersEvent {
 }
 
 impl DecodePayload for QuestionEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastQuestionNewMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         let question = message.data.unwrap_or_default();
@@ -414,6 +438,7 @@ impl DecodePayload for QuestionEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -434,7 +459,7 @@ impl WireEvent for QuestionEvent {
 }
 
 impl DecodePayload for ControlEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastControlMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         Ok(Self {
@@ -443,6 +468,7 @@ impl DecodePayload for ControlEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -467,7 +493,7 @@ fn battle_settings(status: i64) -> Option<proto::BattleSetting> {
 }
 
 impl DecodePayload for MicBattleEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastLinkMicBattle::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         let users = message
@@ -492,6 +518,7 @@ impl DecodePayload for MicBattleEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -528,7 +555,7 @@ impl WireEvent for MicBattleEvent {
 }
 
 impl DecodePayload for BattlesEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastLinkMicArmies::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         Ok(Self {
@@ -544,6 +571,7 @@ impl DecodePayload for BattlesEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -566,14 +594,15 @@ impl WireEvent for BattlesEvent {
 }
 
 impl DecodePayload for RoomBannerEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastInRoomBannerMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         Ok(Self {
-            data: message.json,
+            data: Json(message.json),
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -582,14 +611,14 @@ impl WireEvent for RoomBannerEvent {
     fn encode_payload(&self) -> Vec<u8> {
         proto::WebcastInRoomBannerMessage {
             common: common(&self.method, self.msg_id, self.timestamp),
-            json: self.data.clone(),
+            json: self.data.0.clone(),
         }
         .encode_to_vec()
     }
 }
 
 impl DecodePayload for IntroEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastLiveIntroMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         Ok(Self {
@@ -600,6 +629,7 @@ impl DecodePayload for IntroEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -620,7 +650,7 @@ impl WireEvent for IntroEvent {
 
 impl DecodePayload for RoomEvent {
     /// `RoomMessage` and `WebcastRoomMessage` share a layout; `WebcastSystemMessage` has its own (webcast.md §7.11).
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let (common, message) = if method == SYSTEM_METHOD {
             let message = proto::WebcastSystemMessage::decode(payload)?;
             (message.common, message.message)
@@ -635,6 +665,7 @@ impl DecodePayload for RoomEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -660,7 +691,7 @@ impl WireEvent for RoomEvent {
 }
 
 impl DecodePayload for PinEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastRoomPinMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         Ok(Self {
@@ -681,6 +712,7 @@ impl DecodePayload for PinEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }
@@ -704,7 +736,7 @@ impl WireEvent for PinEvent {
 }
 
 impl DecodePayload for EnvelopeEvent {
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
         let message = proto::WebcastEnvelopeMessage::decode(payload)?;
         let meta = Meta::new(method, message.common.as_ref());
         let info = message.envelope_info.unwrap_or_default();
@@ -720,6 +752,7 @@ impl DecodePayload for EnvelopeEvent {
             method: meta.method,
             msg_id: meta.msg_id,
             timestamp: meta.timestamp,
+            raw: None,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! From a message's `method` to the code that decodes its payload, within the decode budget.
 
+use bytes::Bytes;
 use prost::Message;
 
 use super::custom::decode_member;
@@ -17,6 +18,12 @@ use crate::{proto, DecodeError};
 /// two with the error.
 #[must_use]
 pub fn decode(method: &str, payload: &[u8]) -> Event {
+    decode_bytes(method, &Bytes::copy_from_slice(payload))
+}
+
+/// [`decode`] for a payload held in a [`Bytes`]: the event keeps it as its `raw` payload without a copy.
+#[must_use]
+pub fn decode_bytes(method: &str, payload: &Bytes) -> Event {
     match decoded_size(method, payload) {
         Ok(_) => decode_counted(method, payload),
         Err(error) => unknown(method, payload, Some(error.to_string())),
@@ -28,7 +35,7 @@ pub fn decode(method: &str, payload: &[u8]) -> Event {
 /// batch beyond its budget is an error.
 pub(crate) fn decode_within(
     method: &str,
-    payload: &[u8],
+    payload: &Bytes,
     batch: &mut Budget,
 ) -> Result<Event, DecodeError> {
     match decoded_size(method, payload) {
@@ -62,10 +69,13 @@ pub(crate) fn undecodable(
 
 const EVENT_SIZE: u64 = std::mem::size_of::<Event>() as u64;
 
-/// Decodes a payload whose budget was checked against [`layout`]`(method)`.
-fn decode_counted(method: &str, payload: &[u8]) -> Event {
+/// Decodes a payload whose budget was checked against [`layout`]`(method)`; a typed event keeps the payload.
+fn decode_counted(method: &str, payload: &Bytes) -> Event {
     match try_decode(method, payload) {
-        Some(Ok(event)) => event,
+        Some(Ok(mut event)) => {
+            event.keep_raw(payload.clone());
+            event
+        }
         Some(Err(error)) => unknown(method, payload, Some(error.to_string())),
         None => unknown(method, payload, None),
     }

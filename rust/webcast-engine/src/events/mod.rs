@@ -4,6 +4,7 @@
 //! [`UnknownEvent`] that keeps the bytes. `Event::encode` gives the wire form back, so that
 //! `decode(method, encode(event)) == event` for every event the engine produces.
 
+mod badge;
 mod catalog;
 mod custom;
 mod dispatch;
@@ -11,8 +12,12 @@ mod model;
 mod simple;
 mod wire;
 
-pub use dispatch::{decode, decoded_size};
+pub use dispatch::{decode, decode_bytes, decoded_size};
 pub(crate) use dispatch::{decode_within, undecodable};
+
+/// A JSON document as the wire carries it (text); the Python binding hands it over parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Json(pub String);
 
 /// What a [`UserEvent`] reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -55,7 +60,7 @@ macro_rules! define_events {
         { $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
         $(
             $(#[$doc])*
-            #[derive(Clone, Debug, PartialEq)]
+            #[derive(Clone, Debug)]
             pub struct $name {
                 $( $(#[$fdoc])* pub $field: $ty, )*
                 /// The wire method this event came as, and is encoded as.
@@ -64,6 +69,19 @@ macro_rules! define_events {
                 pub msg_id: i64,
                 /// `common.create_time`, in milliseconds since the epoch.
                 pub timestamp: i64,
+                /// The payload this event was decoded from. While it is set, [`Event::encode`] gives it back
+                /// unchanged (every field, not only the typed ones): set it to `None` after changing a field.
+                /// Not part of equality.
+                pub raw: Option<bytes::Bytes>,
+            }
+
+            impl PartialEq for $name {
+                fn eq(&self, other: &Self) -> bool {
+                    $( self.$field == other.$field && )*
+                        self.method == other.method
+                        && self.msg_id == other.msg_id
+                        && self.timestamp == other.timestamp
+                }
             }
 
             impl $name {
@@ -78,6 +96,7 @@ macro_rules! define_events {
                         method: $method.to_owned(),
                         msg_id: 0,
                         timestamp: 0,
+                        raw: None,
                     }
                 }
             }
@@ -139,12 +158,55 @@ macro_rules! define_events {
                 }
             }
 
-            /// The payload of this event's `BaseProtoMessage` (an unknown event gives its bytes back).
+            /// The payload of this event's `BaseProtoMessage`: the bytes it was decoded from while `raw` is set, else
+            /// its fields encoded (an unknown event gives its bytes back).
             #[must_use]
             pub fn encode(&self) -> Vec<u8> {
                 match self {
-                    $( Event::$name(event) => wire::WireEvent::encode_payload(event), )*
+                    $( Event::$name(event) => match &event.raw {
+                        Some(raw) => raw.to_vec(),
+                        None => wire::WireEvent::encode_payload(event),
+                    }, )*
                     Event::Unknown(event) => event.payload.clone(),
+                }
+            }
+
+            /// The payload this event was decoded from, if it was (an unknown event's bytes are its payload).
+            #[must_use]
+            pub fn raw(&self) -> Option<&bytes::Bytes> {
+                match self {
+                    $( Event::$name(event) => event.raw.as_ref(), )*
+                    Event::Unknown(_) => None,
+                }
+            }
+
+            /// The protobuf message type of this event's payload (`WebcastChatMessage`, ...): the type's own,
+            /// except that a user event's follows its type and a `WebcastSystemMessage` room event has its own.
+            #[must_use]
+            #[allow(unreachable_patterns)]
+            pub fn layout(&self) -> &'static str {
+                match self {
+                    Event::UserEvent(event) => event.event.method(),
+                    Event::RoomEvent(event) if event.method == custom::SYSTEM_METHOD => custom::SYSTEM_METHOD,
+                    $( Event::$name(_) => $name::METHOD, )*
+                    Event::Unknown(_) => "",
+                }
+            }
+
+            /// The event without the payload it was decoded from: [`Event::encode`] then writes its fields.
+            #[must_use]
+            pub fn without_raw(mut self) -> Self {
+                match &mut self {
+                    $( Event::$name(event) => event.raw = None, )*
+                    Event::Unknown(_) => {}
+                }
+                self
+            }
+
+            pub(crate) fn keep_raw(&mut self, raw: bytes::Bytes) {
+                match self {
+                    $( Event::$name(event) => event.raw = Some(raw), )*
+                    Event::Unknown(_) => {}
                 }
             }
         }

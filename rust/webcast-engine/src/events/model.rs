@@ -1,12 +1,59 @@
 //! Value types nested in events, read from and written back to their protobuf messages (webcast.md §7.2-§7.3).
 
-use super::{Battle, BattleGroup, Emote, Image, Text, TopViewer, User};
+use super::{Badge, Battle, BattleGroup, Emote, Image, Text, TopViewer, User};
 use crate::proto;
+
+// `BadgeSceneType` values (webcast.md §7.2, §7.20).
+const SCENE_ADMIN: i64 = 1;
+const SCENE_SUBSCRIBER: i64 = 4;
+const SCENE_NEW_SUBSCRIBER: i64 = 7;
+const SCENE_USER_GRADE: i64 = 8;
+
+impl User {
+    /// The level of this user's badge of `scene`, if they wear one.
+    fn badge_level(&self, scene: i64) -> Option<i64> {
+        self.badges
+            .iter()
+            .find(|badge| badge.scene == scene)
+            .map(|badge| badge.level)
+    }
+
+    fn has_badge(&self, scenes: &[i64]) -> bool {
+        self.badges
+            .iter()
+            .any(|badge| scenes.contains(&badge.scene))
+    }
+
+    /// The flags a message's `user_identity` adds (chat, gift and emote messages carry one).
+    pub(crate) fn with_identity(mut self, identity: Option<&proto::UserIdentity>) -> Self {
+        if let Some(identity) = identity {
+            self.is_moderator |= identity.is_moderator_of_anchor;
+            self.is_subscriber |= identity.is_subscriber_of_anchor;
+            self.is_follower |= identity.is_follower_of_anchor;
+            self.is_friend |= identity.is_mutual_following_with_anchor;
+            self.is_gift_giver |= identity.is_gift_giver_of_anchor;
+        }
+        self
+    }
+
+    /// The `user_identity` a message carries for this user, if any flag is set.
+    pub(crate) fn identity(&self) -> Option<proto::UserIdentity> {
+        let identity = proto::UserIdentity {
+            is_gift_giver_of_anchor: self.is_gift_giver,
+            is_subscriber_of_anchor: self.is_subscriber,
+            is_mutual_following_with_anchor: self.is_friend,
+            is_follower_of_anchor: self.is_follower,
+            is_moderator_of_anchor: self.is_moderator,
+            is_anchor: false,
+        };
+        (identity != proto::UserIdentity::default()).then_some(identity)
+    }
+}
 
 impl From<proto::User> for User {
     fn from(user: proto::User) -> Self {
         let follow = user.follow_info.unwrap_or_default();
-        Self {
+        let mut decoded = Self {
             id: user.id,
             username: user.display_id,
             nickname: user.nickname,
@@ -19,7 +66,15 @@ impl From<proto::User> for User {
             verified: user.verified,
             is_moderator: user.user_attr.is_some_and(|attr| attr.is_admin),
             gifter_level: user.pay_grade.map_or(0, |grade| i64::from(grade.level)),
+            badges: user.badge_list.into_iter().map(Badge::from).collect(),
+            ..Default::default()
+        };
+        if let Some(level) = decoded.badge_level(SCENE_USER_GRADE) {
+            decoded.gifter_level = level;
         }
+        decoded.is_moderator |= decoded.has_badge(&[SCENE_ADMIN]);
+        decoded.is_subscriber = decoded.has_badge(&[SCENE_SUBSCRIBER, SCENE_NEW_SUBSCRIBER]);
+        decoded
     }
 }
 
@@ -50,6 +105,7 @@ impl From<&User> for proto::User {
                 level: saturate_i32(user.gifter_level),
                 ..Default::default()
             }),
+            badge_list: user.badges.iter().map(proto::BadgeStruct::from).collect(),
             ..Default::default()
         }
     }

@@ -13,8 +13,13 @@ pub(crate) trait WireEvent {
 
 /// An event read from exactly one message type.
 pub(crate) trait DecodePayload: Sized {
-    /// Decodes one message payload that came as `method`.
-    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError>;
+    /// Reads the event's fields from one message payload that came as `method`.
+    fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError>;
+
+    /// Decodes one message payload that came as `method` (the dispatcher keeps the payload, without a copy).
+    fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+        Self::decode_fields(method, payload)
+    }
 }
 
 /// The fields every event takes from `common` (webcast.md §7.1).
@@ -121,7 +126,7 @@ macro_rules! simple_wire_events {
         { $( $(#[$fdoc:meta])* $field:ident : $ty:ty ),* $(,)? } )*) => {
         $(
             impl DecodePayload for super::$name {
-                fn decode_payload(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
+                fn decode_fields(method: &str, payload: &[u8]) -> Result<Self, prost::DecodeError> {
                     let message = proto::$proto::decode(payload)?;
                     let meta = Meta::new(method, message.common.as_ref());
                     Ok(Self {
@@ -129,6 +134,7 @@ macro_rules! simple_wire_events {
                         method: meta.method,
                         msg_id: meta.msg_id,
                         timestamp: meta.timestamp,
+                        raw: None,
                     })
                 }
             }
