@@ -181,7 +181,8 @@ async def test_optimistic_guests_poll_and_browse() -> None:
         assert sim.scenario.optimistic and sim.scenario.server.signed_paths == ()
 
 
-async def test_viewers_carry_no_pay_grade_unless_optimistic() -> None:
+async def test_viewers_carry_their_gifter_level_in_a_badge_unless_optimistic() -> None:
+    # Real traffic puts the level in a user-grade badge (scene 8) and leaves pay_grade out (#9).
     for optimistic in (False, True):
         async with Simulator(scenario(chatty(rate=50.0)), optimistic=optimistic) as sim:
             member = httpx.AsyncClient(cookies={"sessionid": "member"})
@@ -189,5 +190,14 @@ async def test_viewers_carry_no_pay_grade_unless_optimistic() -> None:
                 url = sim.urls.webcast + "/webcast/im/fetch/"
                 first = await client.get(url, params={"room_id": sim.room_id("alice")})
                 chats = [e for e in protocol.decode_fetch_response(first.content).events if isinstance(e, ChatEvent)]
-            seen = {e.user.gifter_level for e in chats}
-            assert seen and (max(seen) > 0) is optimistic, (optimistic, seen)
+            users = [e.user for e in chats if e.user is not None and e.user.gifter_level > 0]
+            assert users, optimistic
+            for chat in chats:
+                assert chat.user is not None
+                wire_user = chat.proto.user
+                graded = [badge for badge in chat.user.badges if badge.scene == 8]
+                if optimistic:
+                    assert not graded and (wire_user.pay_grade is not None) is (chat.user.gifter_level > 0)
+                else:
+                    assert wire_user.pay_grade is None and bool(wire_user.badge_list) is (chat.user.gifter_level > 0)
+                    assert [badge.level for badge in graded] == ([chat.user.gifter_level] if graded else [])

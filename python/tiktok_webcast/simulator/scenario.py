@@ -284,7 +284,8 @@ class ServerConfig:
     feed_requires_session: bool = True
     """``/webcast/feed/`` answers an empty 200 to guests (NGL 2026-08, webcast.md §2.8)."""
     pay_grade: bool = False
-    """Users in messages carry ``pay_grade`` (``gifter_level``); the 2026 captures have none."""
+    """Users in messages carry their gifter level in ``pay_grade``; by default it rides in a user-grade badge in
+    ``badge_list``, as in real captures (the 2026 ones have no ``pay_grade``)."""
     max_media_processes: int = 16
 
     def optimistic(self) -> ServerConfig:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from tiktok_webcast.events import (
+    Badge,
     Battle,
     BattleGroup,
     BattlesEvent,
@@ -74,6 +75,16 @@ class ViewerPool:
             noun = _NOUNS[(index // len(_ADJECTIVES)) % len(_NOUNS)]
             username = f"{adjective}_{noun}{index}"
             user_id = self._ids.viewer_id(index)
+            level = index % 30
+            # As real traffic does (79 of 105 users in the 2023 captures): the gifter level rides in a user-grade
+            # badge (scene 8, drawn as icon and text), not in pay_grade, unless the optimistic switch asks for it.
+            badge = Badge(
+                scene=8,
+                level=level,
+                display_type=4,
+                text=str(level),
+                image=Image(urls=(f"{self._media}/img/badge/grade_{level}.webp",), width=32, height=32),
+            )
             self._users[index] = User(
                 id=user_id,
                 username=username,
@@ -81,7 +92,8 @@ class ViewerPool:
                 profile_picture=Image(urls=(f"{self._media}/img/avatar/{user_id}.webp",), width=100, height=100),
                 follower_count=(index * 37) % 5000,
                 following_count=(index * 13) % 800,
-                gifter_level=index % 30 if self._pay_grade else 0,
+                gifter_level=level,
+                badges=(badge,) if level and not self._pay_grade else (),
             )
         return self._users[index]
 

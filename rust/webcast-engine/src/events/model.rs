@@ -101,7 +101,10 @@ impl From<&User> for proto::User {
                 is_admin: true,
                 ..Default::default()
             }),
-            pay_grade: (user.gifter_level != 0).then(|| proto::UserHonor {
+            // Real traffic carries the level in the user-grade badge only; `pay_grade` is written when no badge does.
+            pay_grade: (user.gifter_level != 0
+                && user.badge_level(SCENE_USER_GRADE) != Some(user.gifter_level))
+            .then(|| proto::UserHonor {
                 level: saturate_i32(user.gifter_level),
                 ..Default::default()
             }),
