@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "python" / "tiktok_webcast"
 STATIC_STUB = Path(__file__).with_name("core_stub_static.pyi")
 
-SCALARS = {"i64": "int", "i32": "int", "bool": "bool", "String": "str", "Json": "Any"}
+SCALARS = {"i64": "int", "i32": "int", "bool": "bool", "String": "str", "Json": "Any", "Badges": "tuple[Badge, ...]"}
 # The message type an event's `proto` view has: its own method's, except for these.
 PROTO_VIEWS = {
     "UserEvent": "WebcastMemberMessage | WebcastSocialMessage",

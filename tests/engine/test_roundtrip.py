@@ -96,6 +96,8 @@ def type_strategy(rust_type: str, owner: str, field: str) -> st.SearchStrategy[A
     """A strategy for one field, from its Rust type in the schema."""
     if rust_type == "$crate :: events :: Json":
         return JSON
+    if rust_type == "$crate :: events :: Badges":
+        return type_strategy("Vec < $crate :: events :: Badge >", owner, field)
     if (owner, field) in WIRE_INT32:
         assert rust_type == "i64", (owner, field, rust_type)
         return I32

@@ -254,7 +254,12 @@ fn real_users_have_their_gifter_level_and_badges() {
         let Some(user) = user else { continue };
         users += 1;
         badged += usize::from(!user.badges.is_empty());
-        if let Some(badge) = user.badges.iter().find(|badge| badge.scene == 8) {
+        if let Some(badge) = user
+            .badges
+            .read()
+            .into_iter()
+            .find(|badge| badge.scene == 8)
+        {
             assert_eq!(user.gifter_level, badge.level);
             graded += usize::from(user.gifter_level > 0);
         }

@@ -2,7 +2,9 @@
 //!
 //! Real traffic draws most badges as a combined icon and text (`combine`, a `CombineBadgeStruct`). That type has no
 //! field table in the fact file, so the typed decoder keeps it as bytes; its icon and text are read here through
-//! the view schema (`view.rs`), by field name, and written back with prost's field encoders.
+//! the view schema (`view.rs`), by field name, and written back with prost's field encoders. That read is the
+//! costly part of a badge, so a decoded user keeps its badges as the wire gave them ([`Badges`]) and reads them
+//! only when asked; what events derive from badges (levels, scenes) comes from the typed fields alone.
 
 use std::sync::OnceLock;
 
@@ -14,29 +16,128 @@ use super::{Badge, Image};
 use crate::proto;
 use crate::view::{self, FieldValue, MessageDescriptor, Scalar};
 
-impl From<proto::BadgeStruct> for Badge {
-    fn from(badge: proto::BadgeStruct) -> Self {
+/// A user's badges: as decoded from the wire (read into [`Badge`]s on demand by [`Badges::read`]) or as given.
+/// Two lists are equal when they read as equal badges.
+#[derive(Clone, Debug)]
+pub struct Badges(Source);
+
+#[derive(Clone, Debug)]
+enum Source {
+    Wire(Vec<proto::BadgeStruct>),
+    Given(Vec<Badge>),
+}
+
+impl Default for Badges {
+    fn default() -> Self {
+        Self(Source::Given(Vec::new()))
+    }
+}
+
+impl From<Vec<Badge>> for Badges {
+    fn from(badges: Vec<Badge>) -> Self {
+        Self(Source::Given(badges))
+    }
+}
+
+impl From<Vec<proto::BadgeStruct>> for Badges {
+    fn from(badges: Vec<proto::BadgeStruct>) -> Self {
+        Self(Source::Wire(badges))
+    }
+}
+
+impl PartialEq for Badges {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.read() == other.read()
+    }
+}
+
+impl Badges {
+    /// The badges, each read in full (icon and text included).
+    #[must_use]
+    pub fn read(&self) -> Vec<Badge> {
+        match &self.0 {
+            Source::Wire(badges) => badges.iter().map(Badge::from).collect(),
+            Source::Given(badges) => badges.clone(),
+        }
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Source::Wire(badges) => badges.len(),
+            Source::Given(badges) => badges.len(),
+        }
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The level of the first badge whose scene is one of `scenes`, read from the typed fields only.
+    fn first_of(&self, scenes: &[i64]) -> Option<i64> {
+        match &self.0 {
+            Source::Wire(badges) => badges
+                .iter()
+                .find(|badge| scenes.contains(&i64::from(badge.scene_type)))
+                .map(level_of),
+            Source::Given(badges) => badges
+                .iter()
+                .find(|badge| scenes.contains(&badge.scene))
+                .map(|badge| badge.level),
+        }
+    }
+
+    /// The level of the first badge of `scene`, if there is one.
+    pub(crate) fn level(&self, scene: i64) -> Option<i64> {
+        self.first_of(&[scene])
+    }
+
+    /// Whether any badge is of one of `scenes`.
+    pub(crate) fn any_of(&self, scenes: &[i64]) -> bool {
+        self.first_of(scenes).is_some()
+    }
+
+    /// The badges as the wire carries them: those decoded unchanged, those given written as [`Badge`]s are.
+    pub(crate) fn to_wire(&self) -> Vec<proto::BadgeStruct> {
+        match &self.0 {
+            Source::Wire(badges) => badges.clone(),
+            Source::Given(badges) => badges.iter().map(proto::BadgeStruct::from).collect(),
+        }
+    }
+}
+
+/// `privilege_log_extra.level`, a number in a string; 0 when absent or not a number.
+fn level_of(badge: &proto::BadgeStruct) -> i64 {
+    badge
+        .privilege_log_extra
+        .as_ref()
+        .and_then(|extra| extra.level.parse().ok())
+        .unwrap_or(0)
+}
+
+impl From<&proto::BadgeStruct> for Badge {
+    fn from(badge: &proto::BadgeStruct) -> Self {
         let combine = Combined::read(&badge.combine);
         let text = [
-            badge.text.map(|text| text.default_pattern),
-            badge.str.map(|text| text.str),
-            Some(combine.text),
+            badge.text.as_ref().map(|text| &text.default_pattern),
+            badge.str.as_ref().map(|text| &text.str),
+            Some(&combine.text),
         ]
         .into_iter()
         .flatten()
         .find(|text| !text.is_empty())
+        .cloned()
         .unwrap_or_default();
         Self {
             scene: i64::from(badge.scene_type),
-            level: badge
-                .privilege_log_extra
-                .and_then(|extra| extra.level.parse().ok())
-                .unwrap_or(0),
+            level: level_of(badge),
             display_type: i64::from(badge.display_type),
             text,
             image: badge
                 .image
-                .and_then(|image| image.image)
+                .as_ref()
+                .and_then(|image| image.image.clone())
                 .or(combine.icon)
                 .map(Image::from),
         }

@@ -30,7 +30,7 @@ macro_rules! for_each_model {
                 /// `pay_grade.level` when there is no such badge (always 0 in real captures).
                 gifter_level: i64,
                 /// The badges shown next to the name (`badge_list`): gifter level, fan club, subscriber, ...
-                badges: Vec<$crate::events::Badge>,
+                badges: $crate::events::Badges,
                 /// Subscribed to the host: a subscriber badge (scene 4 or 7) or the message's
                 /// `user_identity.is_subscriber_of_anchor`.
                 is_subscriber: bool,

@@ -12,6 +12,7 @@ mod model;
 mod simple;
 mod wire;
 
+pub use badge::Badges;
 pub use dispatch::{decode, decode_bytes, decoded_size};
 pub(crate) use dispatch::{decode_within, undecodable};
 

@@ -1,6 +1,6 @@
 //! Value types nested in events, read from and written back to their protobuf messages (webcast.md §7.2-§7.3).
 
-use super::{Badge, Battle, BattleGroup, Emote, Image, Text, TopViewer, User};
+use super::{Badges, Battle, BattleGroup, Emote, Image, Text, TopViewer, User};
 use crate::proto;
 
 // `BadgeSceneType` values (webcast.md §7.2, §7.20).
@@ -10,20 +10,6 @@ const SCENE_NEW_SUBSCRIBER: i64 = 7;
 const SCENE_USER_GRADE: i64 = 8;
 
 impl User {
-    /// The level of this user's badge of `scene`, if they wear one.
-    fn badge_level(&self, scene: i64) -> Option<i64> {
-        self.badges
-            .iter()
-            .find(|badge| badge.scene == scene)
-            .map(|badge| badge.level)
-    }
-
-    fn has_badge(&self, scenes: &[i64]) -> bool {
-        self.badges
-            .iter()
-            .any(|badge| scenes.contains(&badge.scene))
-    }
-
     /// The flags a message's `user_identity` adds (chat, gift and emote messages carry one).
     pub(crate) fn with_identity(mut self, identity: Option<&proto::UserIdentity>) -> Self {
         if let Some(identity) = identity {
@@ -66,14 +52,16 @@ impl From<proto::User> for User {
             verified: user.verified,
             is_moderator: user.user_attr.is_some_and(|attr| attr.is_admin),
             gifter_level: user.pay_grade.map_or(0, |grade| i64::from(grade.level)),
-            badges: user.badge_list.into_iter().map(Badge::from).collect(),
+            badges: Badges::from(user.badge_list),
             ..Default::default()
         };
-        if let Some(level) = decoded.badge_level(SCENE_USER_GRADE) {
+        if let Some(level) = decoded.badges.level(SCENE_USER_GRADE) {
             decoded.gifter_level = level;
         }
-        decoded.is_moderator |= decoded.has_badge(&[SCENE_ADMIN]);
-        decoded.is_subscriber = decoded.has_badge(&[SCENE_SUBSCRIBER, SCENE_NEW_SUBSCRIBER]);
+        decoded.is_moderator |= decoded.badges.any_of(&[SCENE_ADMIN]);
+        decoded.is_subscriber = decoded
+            .badges
+            .any_of(&[SCENE_SUBSCRIBER, SCENE_NEW_SUBSCRIBER]);
         decoded
     }
 }
@@ -103,12 +91,12 @@ impl From<&User> for proto::User {
             }),
             // Real traffic carries the level in the user-grade badge only; `pay_grade` is written when no badge does.
             pay_grade: (user.gifter_level != 0
-                && user.badge_level(SCENE_USER_GRADE) != Some(user.gifter_level))
+                && user.badges.level(SCENE_USER_GRADE) != Some(user.gifter_level))
             .then(|| proto::UserHonor {
                 level: saturate_i32(user.gifter_level),
                 ..Default::default()
             }),
-            badge_list: user.badges.iter().map(proto::BadgeStruct::from).collect(),
+            badge_list: user.badges.to_wire(),
             ..Default::default()
         }
     }
