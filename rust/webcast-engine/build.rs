@@ -10,7 +10,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for file in files {
         println!("cargo:rerun-if-changed={}", proto_root.join(file).display());
     }
-    let descriptors = protox::compile(files, [&proto_root])?;
+    let mut descriptors = protox::compile(files, [&proto_root])?;
+    build_trim::trim(&mut descriptors)?;
     prost_build::Config::new()
         .btree_map(["."])
         .bytes(["."])
@@ -30,3 +31,5 @@ fn locate_proto_root(manifest_dir: &std::path::Path) -> Result<PathBuf, String> 
 
 #[path = "build_budget.rs"]
 mod build_budget;
+#[path = "build_trim.rs"]
+mod build_trim;

@@ -155,7 +155,7 @@ impl Budget {
     ) -> Result<(), DecodeError> {
         let mut walk = Walk {
             budget: self,
-            counts: Vec::new(),
+            counts: Vec::with_capacity(WALK_COUNTS),
         };
         match walk.message(layout, data, 0) {
             Ok(()) | Err(Stop::Malformed) => Ok(()),
@@ -163,6 +163,10 @@ impl Budget {
         }
     }
 }
+
+/// Room for the counts of a walk as deep as real payloads go (a layout has at most 14 allocating fields), so that the
+/// walk does not grow its list message by message.
+const WALK_COUNTS: usize = 64;
 
 enum Stop {
     /// The budget ran out.
