@@ -12,17 +12,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut descriptors = protox::compile(files, [&proto_root])?;
     build_trim::trim(&mut descriptors)?;
-    let boxed = build_trim::boxed_fields(&descriptors);
-    let mut config = prost_build::Config::new();
-    for path in &boxed {
-        config.boxed(path);
-    }
-    config
+    prost_build::Config::new()
         .btree_map(["."])
         .bytes(["."])
         .compile_fds(descriptors.clone())?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    build_budget::write_layouts(&descriptors, &boxed, &out_dir.join("budget_layouts.rs"))?;
+    build_budget::write_layouts(&descriptors, &out_dir.join("budget_layouts.rs"))?;
     Ok(())
 }
 

@@ -18,30 +18,6 @@ const KEPT_FIELDS: &[(&str, &[i32])] = &[
     ("Text", &[1, 2]),
 ];
 
-/// Message types that singular fields hold in a box: a `User` is kilobytes, and messages that hold one inline were
-/// moved and grown (lists of contributors) at that size.
-const BOXED_TYPES: &[&str] = &[".webcast.User"];
-
-/// The singular fields of the types in [`BOXED_TYPES`], as prost-build's paths (`.webcast.WebcastChatMessage.user`).
-pub fn boxed_fields(descriptors: &FileDescriptorSet) -> Vec<String> {
-    let repeated = protox::prost_reflect::prost_types::field_descriptor_proto::Label::Repeated;
-    descriptors
-        .file
-        .iter()
-        .filter(|file| file.package() == PACKAGE)
-        .flat_map(|file| file.message_type.iter())
-        .flat_map(|message| {
-            message
-                .field
-                .iter()
-                .filter(|field| {
-                    field.label() != repeated && BOXED_TYPES.contains(&field.type_name())
-                })
-                .map(move |field| format!(".{PACKAGE}.{}.{}", message.name(), field.name()))
-        })
-        .collect()
-}
-
 /// Drops every field of the types in [`KEPT_FIELDS`] that is not listed there; an error when a type or field named
 /// there is not in the schema.
 pub fn trim(descriptors: &mut FileDescriptorSet) -> Result<(), String> {

@@ -22,12 +22,12 @@ const JOIN_KEY: &str = "live_room_enter_toast";
 const FOLLOW_KEY: &str = "pm_main_follow_message_viewer_2";
 const SHARE_KEY: &str = "pm_mt_guidance_share";
 
-fn user(wire: Option<Box<proto::User>>) -> Option<User> {
+fn user(wire: Option<proto::User>) -> Option<User> {
     wire.map(User::from)
 }
 
-fn wire_user(user: &Option<User>) -> Option<Box<proto::User>> {
-    user.as_ref().map(Box::from)
+fn wire_user(user: &Option<User>) -> Option<proto::User> {
+    user.as_ref().map(proto::User::from)
 }
 
 fn display_key(common: Option<&proto::CommonMessageData>) -> &str {
@@ -181,11 +181,9 @@ impl GiftEvent {
             repeat_count: saturate_i32(self.repeat_count),
             combo_count: saturate_i32(self.combo_count),
             user: wire_user(&self.user),
-            to_user: (self.to_user_id != 0).then(|| {
-                Box::new(proto::User {
-                    id: self.to_user_id,
-                    ..Default::default()
-                })
+            to_user: (self.to_user_id != 0).then(|| proto::User {
+                id: self.to_user_id,
+                ..Default::default()
             }),
             repeat_end: i32::from(self.repeat_end),
             group_id: self.group_id,

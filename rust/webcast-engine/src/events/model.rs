@@ -128,7 +128,7 @@ impl From<&TopViewer> for proto::Contributor {
     fn from(viewer: &TopViewer) -> Self {
         Self {
             score: viewer.coins,
-            user: viewer.user.as_ref().map(Box::from),
+            user: viewer.user.as_ref().map(proto::User::from),
             rank: viewer.rank,
             delta: 0,
         }

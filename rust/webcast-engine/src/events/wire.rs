@@ -115,31 +115,6 @@ macro_rules! model_on_the_wire {
 
 model_on_the_wire!(User => proto::User, Image => proto::ImageModel, Text => proto::Text);
 
-// Singular `User` fields are boxed (build_trim.rs).
-impl From<Box<proto::User>> for User {
-    fn from(user: Box<proto::User>) -> Self {
-        Self::from(*user)
-    }
-}
-
-impl From<&User> for Box<proto::User> {
-    fn from(user: &User) -> Self {
-        Box::new(proto::User::from(user))
-    }
-}
-
-impl FromWire<Option<Box<proto::User>>> for Option<User> {
-    fn from_wire(wire: Option<Box<proto::User>>) -> Self {
-        wire.map(User::from)
-    }
-}
-
-impl ToWire<Option<Box<proto::User>>> for Option<User> {
-    fn to_wire(&self) -> Option<Box<proto::User>> {
-        self.as_ref().map(Box::from)
-    }
-}
-
 /// Implements [`WireEvent`] for the events of `for_each_simple_event!`: field for field, by name.
 macro_rules! simple_wire_events {
     ($( $(#[$doc:meta])* $name:ident = $method:literal [$proto:ident]
