@@ -1,6 +1,9 @@
-"""Push-frame decoding, ours against TikTokLive 7.0.1, on the same bytes: gunzip, fetch result, typed events.
+"""Push-frame decoding, ours against TikTokLive 7.0.1 and Google's protobuf (upb), on the same bytes: gunzip, fetch
+result, every message decoded to an object; timed in CPU seconds.
 
 Run with the bench venv (see README.md): ``bench/.venv/bin/python bench/decode.py [--seconds 3]``.
+Two figures per side: one field read from every event ("one field"), and every field of every message read,
+nested contents included ("fully read"), so that lazy decoding can hide nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import gzip
 import importlib.metadata
 import json
 import random
+import sys
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,11 @@ from tiktok_webcast.protocol import decode_message, decode_push_frame
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO.parent / "shared" / "fixtures" / "real" / "payloads-2023-ab.json"
+# Python modules protoc (grpcio-tools) writes from proto/ for the upb peer (bench/setup.sh).
+sys.path.insert(0, str(Path(__file__).resolve().parent / ".gen"))
+from google.protobuf import message as pb_message  # noqa: E402
+from google.protobuf.internal import api_implementation  # noqa: E402
+from webcast import messages_pb2, transport_pb2  # noqa: E402
 
 # A busy room (webcast.md §6): these types arrive within seconds; every other captured type shares RARE_SHARE.
 BUSY_ROOM_MIX = {
@@ -122,6 +132,21 @@ def peer(frame: bytes) -> list[Any]:
     return events
 
 
+def upb(frame: bytes) -> list[Any]:
+    """Google's protobuf runtime (upb, C) with classes protoc generated from the same schema: the push frame, the
+    gunzipped fetch result, then each message as its class (the `BaseProtoMessage` itself for unknown methods)."""
+    push = transport_pb2.WebcastPushFrame.FromString(frame)
+    body = zlib.decompress(push.payload, wbits=31) if push.payload[:2] == b"\x1f\x8b" else push.payload
+    events: list[Any] = []
+    for message in transport_pb2.ProtoMessageFetchResult.FromString(body).messages:
+        cls = getattr(messages_pb2, UPB_ALIASES.get(message.method, message.method), None)
+        events.append(cls.FromString(message.payload) if cls is not None else message)
+    return events
+
+
+UPB_ALIASES = {"RoomMessage": "WebcastRoomMessage", "LinkMicMethod": "WebcastLinkMicMethod"}
+
+
 def touch(event: Any) -> object:
     """Read one typical field, so that neither side can hide work behind laziness."""
     user = getattr(event, "user", None)
@@ -130,30 +155,72 @@ def touch(event: Any) -> object:
     return getattr(event, "common", None) or getattr(event, "method", None)
 
 
-class Meter:
-    """Decodes frames round-robin in slices of time, so that both sides take turns under one load."""
+def read_all_ours(event: Any) -> int:
+    """Every field of the event, nested objects included (each class lists its fields in `__match_args__`)."""
+    count = 0
+    for name in getattr(event, "__match_args__", ()):
+        count += _walk_value(getattr(event, name), read_all_ours, lambda value: hasattr(value, "__match_args__"))
+    return count
 
-    def __init__(self, decode: Decoder, frames: Sequence[bytes]) -> None:
-        self.decode, self.frames = decode, frames
+
+def read_all_upb(message: Any) -> int:
+    count = 0
+    for field in message.DESCRIPTOR.fields:
+        if field.message_type is not None and not field.is_repeated and not message.HasField(field.name):
+            continue
+        value = getattr(message, field.name)
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            value = dict(value)
+        count += _walk_value(value, read_all_upb, lambda value: isinstance(value, pb_message.Message))
+    return count
+
+
+def read_all_peer(event: Any) -> int:
+    import betterproto2
+
+    count = 0
+    for name in event._betterproto.sorted_field_names if isinstance(event, betterproto2.Message) else ():
+        count += _walk_value(getattr(event, name), read_all_peer, lambda value: isinstance(value, betterproto2.Message))
+    return count
+
+
+def _walk_value(value: Any, walk: Callable[[Any], int], is_message: Callable[[Any], bool]) -> int:
+    if is_message(value):
+        return walk(value)
+    if isinstance(value, dict):
+        return sum(_walk_value(item, walk, is_message) for item in value.values())
+    if isinstance(value, (list, tuple)) or (hasattr(value, "__len__") and not isinstance(value, (str, bytes))):
+        return sum(_walk_value(item, walk, is_message) for item in value)
+    return 1
+
+
+class Meter:
+    """Decodes frames round-robin in slices of CPU time, so that the sides take turns under one load."""
+
+    def __init__(self, decode: Decoder, frames: Sequence[bytes], read: Callable[[Any], object] = touch) -> None:
+        self.decode, self.frames, self.read = decode, frames, read
         self.done = self.events = 0
         self.elapsed = 0.0
 
     def run(self, seconds: float) -> None:
-        decode, frames = self.decode, self.frames
-        start = time.perf_counter()
+        decode, frames, read = self.decode, self.frames, self.read
+        start = time.process_time()
         deadline = start + seconds
         while True:
             for event in decode(frames[self.done % len(frames)]):
-                touch(event)
+                read(event)
                 self.events += 1
             self.done += 1
-            now = time.perf_counter()
+            now = time.process_time()
             if now >= deadline:
                 self.elapsed += now - start
                 return
 
     def warm_up(self, seconds: float) -> None:
+        """At least one full pass over the corpus, then the counters start again."""
         self.run(seconds)
+        while self.done < len(self.frames):
+            self.run(seconds)
         self.done = self.events = 0
         self.elapsed = 0.0
 
@@ -163,17 +230,30 @@ class Meter:
 
 
 def check(frames: Sequence[bytes]) -> list[str]:
-    """Both sides must give one event per message and the same chat comments."""
+    """All sides must give one event per message and the same chat comments."""
     warnings = []
     for index, frame in enumerate(frames):
-        mine, theirs = ours(frame), peer(frame)
-        if len(mine) != len(theirs):
-            warnings.append(f"frame {index}: ours {len(mine)} events, TikTokLive {len(theirs)}")
+        mine, theirs, google = ours(frame), peer(frame), upb(frame)
+        if not len(mine) == len(theirs) == len(google):
+            warnings.append(f"frame {index}: ours {len(mine)} events, TikTokLive {len(theirs)}, upb {len(google)}")
         my_chat = [event.comment for event in mine if isinstance(event, ChatEvent)]
         their_chat = [event.content for event in theirs if isinstance(event, CommentEvent)]
-        if my_chat != their_chat:
-            warnings.append(f"frame {index}: chat comments differ ({len(my_chat)} vs {len(their_chat)})")
+        google_chat = [event.content for event in google if isinstance(event, messages_pb2.WebcastChatMessage)]
+        if not my_chat == their_chat == google_chat:
+            warnings.append(
+                f"frame {index}: chat comments differ ({len(my_chat)}, {len(their_chat)}, {len(google_chat)})"
+            )
     return warnings
+
+
+PEER_PACKAGES = ("TikTokLive", "TikTokLiveProto", "betterproto2", "pydantic", "protobuf")
+
+
+def installed_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:  # run from the source tree (PYTHONPATH=python)
+        return "(source tree)"
 
 
 def main() -> None:
@@ -188,10 +268,7 @@ def main() -> None:
     payloads, rejected = load_payloads(args.fixtures)
     frames = build_frames(payloads, args.frames, args.seed)
     messages = sum(len(ours(frame)) for frame in frames)
-    versions = ", ".join(
-        f"{name} {importlib.metadata.version(name)}"
-        for name in ("tiktok-webcast", "TikTokLive", "TikTokLiveProto", "betterproto2", "pydantic")
-    )
+    versions = ", ".join(f"{name} {installed_version(name)}" for name in ("tiktok-webcast", *PEER_PACKAGES))
     print(versions)
     print(
         f"corpus: {len(frames)} push frames, {messages} messages of {len(payloads)} types "
@@ -202,18 +279,30 @@ def main() -> None:
     for warning in check(frames[: args.check]):
         print(f"WARNING: {warning}")
 
-    meters = {"tiktok_webcast": Meter(ours, frames), "TikTokLive 7.0.1": Meter(peer, frames)}
+    print(f"protobuf implementation: {api_implementation.Type()}")
+    meters = {
+        "ours, one field": Meter(ours, frames),
+        "upb, one field": Meter(upb, frames),
+        "TikTokLive, one field": Meter(peer, frames),
+        "ours, fully read": Meter(ours, frames, read_all_ours),
+        "upb, fully read": Meter(upb, frames, read_all_upb),
+        "TikTokLive, fully read": Meter(peer, frames, read_all_peer),
+    }
     for meter in meters.values():
         meter.warm_up(min(1.0, args.seconds / 3))
     for _ in range(ROUNDS):
         for meter in meters.values():
             meter.run(args.seconds / ROUNDS)
 
-    print(f"\n{'decoder':<18}{'frames':>9}{'events':>10}{'seconds':>9}{'events/s':>12}{'us/event':>10}")
+    print(f"\n{'decoder':<24}{'frames':>9}{'events':>10}{'CPU s':>9}{'events/s':>12}{'us/event':>10}")
     for name, m in meters.items():
-        print(f"{name:<18}{m.done:>9}{m.events:>10}{m.elapsed:>9.2f}{m.rate:>12,.0f}{1e6 / m.rate:>10.1f}")
-    ratio = meters["tiktok_webcast"].rate / meters["TikTokLive 7.0.1"].rate
-    print(f"\nratio: {ratio:.1f}x  (events/s, ours / TikTokLive)")
+        print(f"{name:<24}{m.done:>9}{m.events:>10}{m.elapsed:>9.2f}{m.rate:>12,.0f}{1e6 / m.rate:>10.1f}")
+    for mode in ("one field", "fully read"):
+        mine = meters[f"ours, {mode}"].rate
+        print(
+            f"\n{mode}: ratio {mine / meters[f'TikTokLive, {mode}'].rate:.1f}x TikTokLive, "
+            f"{mine / meters[f'upb, {mode}'].rate:.2f}x upb  (events per CPU second, ours / peer)"
+        )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,14 @@ if ! "$python" -c 'import importlib.metadata as m; assert m.version("TikTokLive"
     "$python" -m pip install --quiet 'TikTokLive==7.0.1'
 fi
 
+# The second peer: Google's protobuf runtime (upb) with classes protoc writes from proto/ (grpcio-tools brings protoc).
+if ! "$python" -c 'import grpc_tools, google.protobuf' 2>/dev/null; then
+    "$python" -m pip install --quiet grpcio-tools protobuf
+fi
+mkdir -p "$bench_dir/.gen"
+"$python" -m grpc_tools.protoc -I "$repo_dir/proto" --python_out "$bench_dir/.gen" \
+    "$repo_dir/proto/webcast/transport.proto" "$repo_dir/proto/webcast/messages.proto"
+
 if [[ ! -x "$venv/bin/maturin" ]]; then
     "$python" -m pip install --quiet 'maturin>=1.5,<2'
 fi

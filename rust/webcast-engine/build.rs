@@ -24,7 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", proto_root.join(file).display());
     }
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    let typed = without_options(protox::compile(TYPED, [&proto_root])?);
+    let mut typed = without_options(protox::compile(TYPED, [&proto_root])?);
+    build_trim::trim(&mut typed)?;
     prost_build::Config::new()
         .btree_map(["."])
         .bytes(["."])
@@ -154,3 +155,5 @@ fn locate_proto_root(manifest_dir: &Path) -> Result<PathBuf, String> {
 
 #[path = "build_budget.rs"]
 mod build_budget;
+#[path = "build_trim.rs"]
+mod build_trim;

@@ -108,10 +108,10 @@ fn small_elements_start_at_four_and_bytes_at_eight() {
 
 #[test]
 fn lists_of_strings_count_their_entries_inside_nested_messages() {
-    // WebcastChatMessage.common (1) .filter_msg_tags (17): repeated string. The strings' bytes are at most the
+    // WebcastChatMessage.background_image (5) .url_list (1): repeated string. The strings' bytes are at most the
     // input's size and are not counted; neither is content (3), a plain string.
-    let tags = [delimited(17, b"ab"), delimited(17, b"cde")].concat();
-    let payload = [delimited(1, &tags), delimited(3, b"hello")].concat();
+    let urls = [delimited(1, b"ab"), delimited(1, b"cde")].concat();
+    let payload = [delimited(5, &urls), delimited(3, b"hello")].concat();
     assert_eq!(
         decoded_size("WebcastChatMessage", &payload).unwrap(),
         4 * size_of::<String>() as u64

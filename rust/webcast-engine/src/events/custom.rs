@@ -63,7 +63,6 @@ fn common_with_text(
             header.display_text = Some(proto::Text {
                 key: key.to_owned(),
                 default_pattern: pattern.to_owned(),
-                ..Default::default()
             });
         }
     }

@@ -139,7 +139,6 @@ impl From<&Text> for proto::Text {
         Self {
             key: text.key.clone(),
             default_pattern: text.pattern.clone(),
-            ..Default::default()
         }
     }
 }
