@@ -61,15 +61,23 @@ async def fleet_status(broker: Broker) -> FleetStatus:
 
 
 async def fleet_events(
-    broker: Broker, *, durable: str = "tiktok-webcast", subjects: str | None = None, batch: int = 256
+    broker: Broker,
+    *,
+    durable: str = "tiktok-webcast",
+    subjects: str | None = None,
+    batch: int = 256,
+    from_now: bool = False,
 ) -> AsyncIterator[FleetEvent]:
     """Every event the workers published, from a durable consumer: a consumer that restarts with the same
     ``durable`` name goes on where it stopped. Each message is acknowledged once its event has been handed over
-    (and the iterator resumed), so an event is never lost to a consumer that crashed while holding it."""
+    (and the iterator resumed), so an event is never lost to a consumer that crashed while holding it.
+
+    ``from_now``: a consumer created by this call starts with the events published from now on instead of the
+    whole stream (an event server or Home Assistant wants no history); an existing one resumes either way."""
     config = ConsumerConfig(
         durable_name=durable,
         ack_policy=AckPolicy.EXPLICIT,
-        deliver_policy=DeliverPolicy.ALL,
+        deliver_policy=DeliverPolicy.NEW if from_now else DeliverPolicy.ALL,
         max_ack_pending=batch * 4,
     )
     subscription = await broker.js.pull_subscribe(
