@@ -23,6 +23,7 @@ from tests.simulator.sim_helpers import scenario
 
 from tiktok_webcast import ChatEvent, GiftEvent, User
 from tiktok_webcast.fleet import Fleet
+from tiktok_webcast.fleet.publish import headers_for, wire_form
 from tiktok_webcast.serve import EventServer, FleetSource, ServeConfig, ServeConfigError
 from tiktok_webcast.simulator import SCRIPT_PRESETS, Creator, Simulator
 
@@ -162,6 +163,33 @@ async def test_a_workers_events_reach_tikfinity_consumers_and_overlays(nats_serv
 
 def is_gift(msg_id: int) -> Callable[[Any], bool]:
     return lambda m: m["event"] == "gift" and m["data"]["msgId"] == str(msg_id)
+
+
+async def publish(fleet: Fleet, username: str, room_id: int, event: object) -> None:
+    """What a worker publishes for ``event`` (fleet/publish.py), without a worker."""
+    method, payload = wire_form(event)
+    headers = headers_for(event, method=method, username=username, room_id=room_id)
+    await fleet.broker.js.publish(fleet.broker.names.subject(room_id, method), payload, headers=headers)
+
+
+async def test_a_new_server_starts_at_new_events_and_a_restarted_one_resumes(nats_server: NatsServer) -> None:
+    config = ServeConfig(port=0, fleet=FleetSource(nats_server.url, durable="resumes", status_interval=0.1))
+    async with Fleet(nats_server.url) as fleet:
+        await publish(fleet, "alice", 7, chat(1, "before the server"))
+        async with EventServer(["alice"], config=config) as server:
+            assert (await wait_state(server, "alice", "not_watched")) == {"state": "not_watched"}
+            await fleet.add("alice")
+            await wait_state(server, "alice", "waiting")  # watched, but no worker holds alice
+            async with open_text_socket(server.url + "events?type=ChatEvent") as socket:
+                await publish(fleet, "alice", 7, chat(2, "while it runs"))
+                seen = await messages_until(socket, lambda m: m["event"]["msg_id"] == "2")
+            assert [m["event"]["comment"] for m in seen] == ["while it runs"]
+            assert server.feeds["alice"].status == {"state": "live", "room_id": "7"}  # from the event itself
+        await publish(fleet, "alice", 7, chat(3, "while it was down"))
+        async with EventServer(["alice"], config=config) as server:
+            async with open_text_socket(server.url + "events?type=ChatEvent") as socket:
+                seen = await messages_until(socket, lambda m: m["event"]["msg_id"] == "3")
+    assert [m["event"]["comment"] for m in seen] == ["while it was down"]
 
 
 async def test_a_fleet_source_refuses_trio_and_bad_urls() -> None:
