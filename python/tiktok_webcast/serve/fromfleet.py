@@ -68,8 +68,11 @@ class _FleetRooms:
         for worker_id, published in status.workers.items():
             written = published.get("at")
             for name, room in (published.get("rooms") or {}).items():
-                if isinstance(room, dict) and isinstance(written, int | float):
-                    rooms[name.lower()] = (worker_id, room.get("room_id"), written)
+                if not isinstance(room, dict) or not isinstance(written, int | float):
+                    continue
+                if rooms.get(name.lower(), (None, None))[1] and not room.get("room_id"):
+                    continue  # handed over: the worker that has the room live says more than the one letting go
+                rooms[name.lower()] = (worker_id, room.get("room_id"), written)
         watched = {name.lower() for name in status.watched}
         held = {name.lower() for name in status.holders}
         for feed in [*creators, *(self.feed_for(name) for name in status.watched)]:
