@@ -9,6 +9,7 @@ reasons (``_failures``), one websocket session (``_session``), polling (``_polli
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -53,8 +54,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("tiktok_webcast.live")
 
 STREAM_ENDED_ACTIONS = (3, 4)
-EVENTS_PER_FRAME = 10
-"""About how many events a busy room's frame carries: ``event_buffer`` events are held as this many fewer frames."""
 SIGNER_PACING_WINDOW = 60.0
 """The signer's requests are paced per minute, so its fetch may first wait up to this long (not a failure)."""
 RETRIABLE = (WebcastError, OSError, *TRANSIENT_STREAM_ERRORS)
@@ -96,7 +95,8 @@ class _Events:
         pending = self._pending
         if pending:
             return pending.popleft()
-        receive = self._live._receive
+        live = self._live
+        receive = live._receive
         try:
             # Take what is buffered without a scheduler pass; wait only when there is nothing.
             batch = receive.receive_nowait()
@@ -107,6 +107,11 @@ class _Events:
                 return self._end()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             return self._end()
+        live._buffered -= len(batch)
+        has_room = live._has_room
+        if has_room is not None and live._buffered < live._buffer_limit:
+            live._has_room = None
+            has_room.set()
         pending.extend(batch)
         return pending.popleft()
 
@@ -154,12 +159,18 @@ class Live:
         self._ended_by_message = False
         self._gap_started: float | None = None
         self._gap_reason: PathFailure | None = None
-        # A frame's events cross the channel as one list: one channel operation per frame, not per event.
-        capacity = max(1, options.event_buffer // EVENTS_PER_FRAME)
-        send, receive = anyio.create_memory_object_stream[list[Event]](capacity)
+        # A frame's events cross the channel as one list: one channel operation per frame, not per event. The
+        # channel itself is unbounded: what is held is bounded in events (``event_buffer``), whatever a frame holds
+        # (from one event to ~700 in a busy room), since held events are what costs memory (~0.8 KB each).
+        send, receive = anyio.create_memory_object_stream[list[Event]](math.inf)
         self._send: MemoryObjectSendStream[list[Event]] = send
         self._receive: MemoryObjectReceiveStream[list[Event]] = receive
         self._pending: deque[Event] = deque()
+        self._buffer_limit = options.event_buffer
+        self._buffered = 0
+        """Events in the channel, not yet taken by the consumer."""
+        self._has_room: anyio.Event | None = None
+        """Set by the consumer once the buffer is below the limit again, while the receiving side waits for it."""
 
     def __repr__(self) -> str:
         where = f"@{self.username}" if self.username else f"room {self.room_id}"
@@ -523,11 +534,12 @@ class Live:
         )
         if batch:
             self.stats.events += len(batch)
-            try:
-                self._send.send_nowait(batch)
-            except anyio.WouldBlock:
+            self._send.send_nowait(batch)
+            self._buffered += len(batch)
+            if self._buffered >= self._buffer_limit:
                 # The consumer is behind: wait for it (backpressure) rather than buffer without bound.
-                await self._send.send(batch)
+                self._has_room = has_room = anyio.Event()
+                await has_room.wait()
         if ended:
             self._ended_by_message = True
             self._set_state(LiveState.ENDED)
