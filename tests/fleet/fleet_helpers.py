@@ -9,13 +9,15 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import pytest
 
 from tiktok_webcast import BaseUrls, TikTok
+from tiktok_webcast.fleet import Worker
 from tiktok_webcast.simulator import Creator, Scenario, Script, Simulator
 
 START_TIMEOUT = 15.0
@@ -87,3 +89,18 @@ def chatty_scenario(count: int, *, chat: float = 4.0, prefix: str = "creator") -
 def client_factory(sim: Simulator) -> Callable[[], TikTok]:
     urls = BaseUrls.from_json(json.dumps(sim.urls.as_dict()))
     return lambda: TikTok(base_urls=urls, backoff_base=1.05, backoff_max=0.05, connect_timeout=5.0)
+
+
+@asynccontextmanager
+async def running(worker: Worker) -> AsyncIterator[anyio.CancelScope]:
+    """Runs ``worker`` in the background; cancelling the yielded scope stops it the way Ctrl-C does."""
+    async with anyio.create_task_group() as tasks:
+        scope = anyio.CancelScope()
+
+        async def run() -> None:
+            with scope:
+                await worker.run()
+
+        tasks.start_soon(run)
+        yield scope
+        scope.cancel()

@@ -49,15 +49,20 @@ class FleetStatus:
 
 async def fleet_status(broker: Broker) -> FleetStatus:
     watched, malformed = await WatchList(broker).entries()
+    return FleetStatus(watched, malformed, await lease_holders(broker), await worker_statuses(broker))
+
+
+async def worker_statuses(broker: Broker) -> dict[str, dict[str, Any]]:
+    """Worker id -> what it last published about itself (entries vanish a minute after a worker stops)."""
     workers: dict[str, dict[str, Any]] = {}
-    for key, value in (await snapshot(broker.buckets.workers)).items():
+    for key, entry in (await snapshot(broker.buckets.workers)).items():
         try:
-            data = json.loads(value or b"{}")
+            data = json.loads(entry.value or b"{}")
         except ValueError:
             continue
         if isinstance(data, dict):
             workers[key] = data
-    return FleetStatus(watched, malformed, await lease_holders(broker), workers)
+    return workers
 
 
 async def fleet_events(
