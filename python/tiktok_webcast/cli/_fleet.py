@@ -119,7 +119,7 @@ async def _status(context: Context) -> int:
     for worker_id, worker in sorted(status.workers.items()):
         rooms = worker.get("rooms", {})
         waiting = f"; waiting: {worker['waiting']}" if worker.get("waiting") else ""
-        out.write(f"worker {worker_id}: {len(rooms)}/{worker.get('max_rooms')} rooms{waiting}\n")
+        out.write(f"worker {worker_id}: {len(rooms)}/{worker.get('max_rooms')} rooms{_balance(worker)}{waiting}\n")
         for name, room in sorted(rooms.items()):
             out.write(f"  @{name}: {room.get('state')} ({room.get('events', 0)} events)\n")
     if status.unclaimed:
@@ -127,6 +127,18 @@ async def _status(context: Context) -> int:
     for key, why in sorted(status.malformed.items()):
         out.write(f"malformed watch-list entry {key!r}: {why}\n")
     return EXIT_OK
+
+
+def _balance(worker: dict[str, Any]) -> str:
+    """The worker's view of the balance: its fair share, and the creators it offers or is handing over."""
+    if worker.get("fair_share") is None:
+        return ""
+    parts = [f"fair share {worker['fair_share']}"]
+    if worker.get("offered"):
+        parts.append(f"offering {worker['offered']}")
+    if worker.get("handing_over"):
+        parts.append(f"handing over {worker['handing_over']}")
+    return f" ({', '.join(parts)})"
 
 
 async def _worker(context: Context) -> int:

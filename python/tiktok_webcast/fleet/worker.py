@@ -85,7 +85,10 @@ class Worker:
         async with self.client_factory() as client, anyio.create_task_group() as tasks:
             try:
                 with contextlib.suppress(*BROKER_ERRORS):
-                    await self._publish_status()  # workers started together see each other before they claim
+                    await self._publish_status()
+                # Workers started together then see each other in their first scan, and split the list at once
+                # rather than one claiming what the others take over later.
+                await anyio.sleep(self._interval)
                 # Renewals keep their own beat: a slow scan of a long watch list must never let a lease expire.
                 tasks.start_soon(self._keep_leases, self.broker.lease_ttl / 3)
                 tasks.start_soon(self._keep_outboxes)
