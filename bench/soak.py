@@ -141,7 +141,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> None:
     first_types: Counter[str] | None = None
     async with (
         simulator("soak", str(scenario), workdir) as sim,
-        TikTok(base_urls=sim.urls, max_reconnects=5, heartbeat_interval=10.0) as tiktok,
+        TikTok(base_urls=sim.urls, max_reconnects=5, heartbeat_interval=10.0, event_buffer=args.event_buffer) as tiktok,
     ):
         gc.collect()
         rss_before = rss_mib()
@@ -210,6 +210,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0, help="how long to sample (default 10)")
     parser.add_argument("--interval", type=float, default=30.0, help="seconds between samples (default 30)")
     parser.add_argument("--tracemalloc", action="store_true", help="diff allocation snapshots (slow)")
+    parser.add_argument("--event-buffer", type=int, default=1000, help="the client's event_buffer (default 1000)")
     parser.add_argument("--trim", action="store_true", help="malloc_trim(0) before each sample; print what it freed")
     parser.add_argument("--types", action="store_true", help="print object counts by type against the first sample")
     args = parser.parse_args()
@@ -219,7 +220,8 @@ def main() -> None:
     if args.tracemalloc:
         tracemalloc.start(1)
     print(
-        f"{args.rooms} rooms, {args.rate:g} events/s in all, {args.minutes:g} min, a sample every {args.interval:g} s;"
+        f"{args.rooms} rooms, {args.rate:g} events/s in all, {args.minutes:g} min, a sample every {args.interval:g} s,"
+        f" event_buffer {args.event_buffer};"
         f" {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, open files limit {limit},"
         f" MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}"
     )
