@@ -66,7 +66,9 @@ async def fleet_worker(nats: NatsServer, sim: Simulator) -> AsyncIterator[Runnin
     async with running_cli(*args, "--handshakes-per-minute", "600", urls=json.dumps(sim.urls.as_dict())) as worker:
         yield worker
         worker.process.send_signal(signal.SIGINT)
-        await worker.finish()
+        # Only that it stops: how cleanly a worker shuts down after a broker restart is tests/fleet's business.
+        with anyio.fail_after(20):
+            await worker.process.wait()
 
 
 async def wait_state(server: EventServer, creator: str, state: str, timeout: float = 20.0) -> dict[str, Any]:
@@ -93,8 +95,9 @@ async def messages_until(socket: TextSocket, predicate: Callable[[Any], bool]) -
 async def test_a_workers_events_reach_tikfinity_consumers_and_overlays(nats_server: NatsServer) -> None:
     creators = (Creator("alice", script=SCRIPT_PRESETS["silent"]), Creator("bob", script=SCRIPT_PRESETS["silent"]))
     everyone = ServeConfig(port=0, fleet=FleetSource(nats_server.url, durable="everyone", status_interval=0.2))
-    async with Simulator(scenario(*creators)) as sim, Fleet(nats_server.url) as fleet:
+    async with Fleet(nats_server.url) as fleet:
         await fleet.add("bob")  # watched by someone else; alice is added by `serve --fleet-watch`
+    async with Simulator(scenario(*creators)) as sim:
         async with (
             fleet_worker(nats_server, sim),
             running_cli("serve", "--port", "0", "--fleet", nats_server.url, "--fleet-watch", "alice") as cli,

@@ -64,22 +64,22 @@ class _FleetRooms:
             self._ended(feed, announce=False)
 
     def status(self, status: FleetStatus, creators: Iterable[CreatorFeed]) -> None:
-        rooms: dict[str, tuple[str, Any, float]] = {}
-        for worker_id, published in status.workers.items():
+        rooms: dict[str, tuple[Any, float]] = {}
+        for published in status.workers.values():
             written = published.get("at")
             for name, room in (published.get("rooms") or {}).items():
                 if not isinstance(room, dict) or not isinstance(written, int | float):
                     continue
-                if rooms.get(name.lower(), (None, None))[1] and not room.get("room_id"):
+                if rooms.get(name.lower(), (None, 0.0))[0] and not room.get("room_id"):
                     continue  # handed over: the worker that has the room live says more than the one letting go
-                rooms[name.lower()] = (worker_id, room.get("room_id"), written)
+                rooms[name.lower()] = (room.get("room_id"), written)
         watched = {name.lower() for name in status.watched}
         held = {name.lower() for name in status.holders}
-        for feed in [*creators, *(self.feed_for(name) for name in status.watched)]:
+        for feed in dict.fromkeys([*creators, *(self.feed_for(name) for name in status.watched)]):
             if feed is None:
                 continue
             key = feed.creator.lower()
-            worker, room_id, written = rooms.get(key, (None, None, 0.0))
+            room_id, written = rooms.get(key, (None, 0.0))
             if isinstance(room_id, int) and room_id and self.ended.get(feed.creator) != room_id:
                 if self._room(feed) != room_id:
                     self._went_live(feed, room_id)
@@ -93,7 +93,7 @@ class _FleetRooms:
             elif key not in held:
                 _set(feed, "waiting", reason="no worker holds this creator yet")
             elif feed.status.get("state") != "ended":
-                _set(feed, "offline", worker=worker)
+                _set(feed, "offline")
 
     def unreachable(self, creators: Iterable[CreatorFeed]) -> None:
         for feed in creators:
