@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 import pytest
-from tests.client.test_cli_commands import Running, running_cli
+from tests.client.test_cli_commands import Running, run_cli, running_cli
 from tests.fleet.fleet_helpers import NatsServer
 from tests.serve.tikfinity_consumer import parse
 from tests.serve.wsclient import TextSocket, open_text_socket
@@ -193,6 +193,14 @@ async def test_a_new_server_starts_at_new_events_and_a_restarted_one_resumes(nat
             async with open_text_socket(server.url + "events?type=ChatEvent") as socket:
                 seen = await messages_until(socket, lambda m: m["event"]["msg_id"] == "3")
     assert [m["event"]["comment"] for m in seen] == ["while it was down"]
+
+
+async def test_serve_refuses_fleet_options_that_do_not_fit() -> None:
+    alone = await run_cli("serve", "--port", "0", "--fleet-watch", "alice")
+    assert alone.returncode == 2 and "--fleet-watch adds the USERs to the watch list of the --fleet" in alone.stderr
+    http = await run_cli("serve", "--port", "0", "--fleet", "http://user:hunter2@example.com:4222", "alice")
+    assert http.returncode == 1 and "a fleet is reached at nats://HOST:PORT" in http.stderr
+    assert "hunter2" not in http.stderr
 
 
 async def test_a_fleet_source_refuses_trio_and_bad_urls() -> None:
