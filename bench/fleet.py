@@ -182,7 +182,8 @@ async def start_simulator(group: Children, args: argparse.Namespace) -> str:
 def worker_command(args: argparse.Namespace, nats_url: str, worker_id: str, prefix: str = "tiktok") -> list[str]:
     command = [sys.executable, "-m", "tiktok_webcast.cli", "fleet", "--nats", nats_url, "--prefix", prefix]
     command += ["--lease-ttl", f"{args.lease_ttl:g}", "worker", "--id", worker_id, "--max-rooms", str(args.max_rooms)]
-    return [*command, "--handshakes-per-minute", str(args.handshakes_per_minute), "--offline-poll", "1"]
+    command += ["--handshakes-per-minute", str(args.handshakes_per_minute)]
+    return [*command, "--max-connecting", str(args.max_connecting), "--offline-poll", "1"]
 
 
 # -- the fleet's consumer -------------------------------------------------------------------------------------------
@@ -626,6 +627,7 @@ def main() -> None:
         "--max-rooms", type=int, help="per worker; default: rooms / (workers - 1), so the others can take a dead one's"
     )
     parser.add_argument("--handshakes-per-minute", type=int, default=1200, help="per worker (1200)")
+    parser.add_argument("--max-connecting", type=int, default=10, help="per worker (10)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds each phase may take at most (900)")
     parser.add_argument("--plain-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -136,3 +136,5 @@ def test_budget_rejects_nonsense() -> None:
         WorkerBudget(max_rooms=0)
     with pytest.raises(FleetError, match="handshakes_per_minute must be at least 1, not -1"):
         WorkerBudget(handshakes_per_minute=-1)
+    with pytest.raises(FleetError, match="max_connecting must be at least 1, not 0"):
+        WorkerBudget(max_connecting=0)

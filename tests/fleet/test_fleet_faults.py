@@ -11,6 +11,7 @@ from fleet_helpers import NatsServer, chatty_scenario, client_factory, until
 from tiktok_webcast.events import ChatEvent
 from tiktok_webcast.fleet import Fleet, WorkerBudget
 from tiktok_webcast.simulator import Creator, Scenario, Script, Simulator
+from tiktok_webcast.simulator.scenario import Slow
 
 pytestmark = pytest.mark.anyio
 
@@ -82,4 +83,27 @@ async def test_an_offline_creator_is_held_and_reported_offline(nats_server: Nats
 
             await until(reported_offline, timeout=20, what="@sleepy reported offline")
             assert (await fleet.status()).holders == {"sleepy": "w0"}
+            tasks.cancel_scope.cancel()
+
+
+async def test_connection_attempts_in_progress_are_capped_and_the_rest_wait_visibly(nats_server: NatsServer) -> None:
+    # Room lookups that hang: a worker allowed one attempt at a time must not start the other two meanwhile.
+    slow = Slow(delay=60.0, path="/api-live/user/room/")
+    scenario = Scenario(name="slow", seed=1, creators=chatty_scenario(3).creators, faults=(slow,))
+    async with Simulator(scenario) as sim, Fleet(nats_server.url) as fleet:
+        for i in range(3):
+            await fleet.add(f"creator{i}")
+        budget = WorkerBudget(max_rooms=3, handshakes_per_minute=1000, max_connecting=1)
+        async with Fleet(nats_server.url) as worker_fleet, anyio.create_task_group() as tasks:
+            worker = worker_fleet.worker(
+                worker_id="w0", budget=budget, client_factory=client_factory(sim), scan_interval=0.1
+            )
+            tasks.start_soon(worker.run)
+
+            async def one_connecting_two_waiting() -> bool:
+                rooms = (await fleet.status()).workers.get("w0", {}).get("rooms", {})
+                states = sorted(room["state"] for room in rooms.values())
+                return states == ["connecting", *["waiting for a connection slot (1 connecting)"] * 2]
+
+            await until(one_connecting_two_waiting, timeout=20, what="one room connecting and two waiting for a slot")
             tasks.cancel_scope.cancel()

@@ -49,6 +49,9 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "--handshakes-per-minute", type=positive_int, default=30, help="connection attempts a minute at most (30)"
     )
     worker.add_argument(
+        "--max-connecting", type=positive_int, default=10, help="connection attempts in progress at once (10)"
+    )
+    worker.add_argument(
         "--offline-poll", type=positive_number, default=30.0, help="seconds between checks of an offline one"
     )
     worker.add_argument("--id", dest="worker_id", help="this worker's name (default: host-pid)")
@@ -145,7 +148,9 @@ async def _worker(context: Context) -> int:
     from tiktok_webcast.fleet import WorkerBudget
 
     a = context.args
-    budget = WorkerBudget(max_rooms=a.max_rooms, handshakes_per_minute=a.handshakes_per_minute)
+    budget = WorkerBudget(
+        max_rooms=a.max_rooms, handshakes_per_minute=a.handshakes_per_minute, max_connecting=a.max_connecting
+    )
     options: dict[str, Any] = {"budget": budget, "offline_poll": a.offline_poll, "client_factory": context.client}
     if a.worker_id:
         options["worker_id"] = a.worker_id

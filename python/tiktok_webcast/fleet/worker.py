@@ -33,6 +33,8 @@ from tiktok_webcast.fleet.watchlist import WatchList
 
 log = logging.getLogger("tiktok_webcast.fleet")
 
+CONNECT_WAIT = 30.0
+"""Seconds a connection attempt holds its slot (``max_connecting``) at most while the websocket is not up yet."""
 HANDOVER_LIMIT = 60.0
 """Seconds an offered creator taken over by a live worker stays watched here while that worker is not delivering
 yet (it may wait for its handshake budget); a taker that dies lets its lease expire, which ends the wait sooner."""
@@ -69,6 +71,7 @@ class Worker:
     def __post_init__(self) -> None:
         self._leases = Leases(self.broker, self.worker_id)
         self._handshakes = HandshakeWindow(self.budget.handshakes_per_minute, anyio.current_time)
+        self._connecting = anyio.Semaphore(self.budget.max_connecting)
         self._scopes: dict[str, anyio.CancelScope] = {}
         self._outboxes: dict[str, Outbox] = {}
         self._offered: set[str] = set()
@@ -280,17 +283,28 @@ class Worker:
             await anyio.sleep(wait)
         self._handshakes.take()
 
+    async def _connection_slot(self, room: RoomState) -> None:
+        if self._connecting.value == 0:
+            room.state = f"waiting for a connection slot ({self.budget.max_connecting} connecting)"
+        await self._connecting.acquire()
+
     async def _watch_creator(self, client: TikTok, username: str, scope: anyio.CancelScope) -> None:
         room = self.rooms[username]
         outbox = self._outboxes[username]
         names = self.broker.names
         with scope:
             while True:
-                await self._handshake_slot(room)
-                room.state = "connecting"
+                await self._connection_slot(room)
+                connecting = True
                 try:
+                    await self._handshake_slot(room)
+                    room.state = "connecting"
                     async with client.track_user(username) as live:
                         room.room_id = live.room_id
+                        with anyio.move_on_after(CONNECT_WAIT):
+                            await live.wait_connected()
+                        self._connecting.release()
+                        connecting = False
                         room.state = f"live in room {live.room_id}"
                         async for event in live.events:
                             await outbox.put(message_for(event, names, username=username, room_id=live.room_id))
@@ -304,6 +318,9 @@ class Worker:
                 except WebcastError as error:
                     room.state = f"failed: {error}"
                     log.warning("@%s: %s", username, error)
+                finally:
+                    if connecting:
+                        self._connecting.release()
                 room.room_id = None
                 await anyio.sleep(self.offline_poll)
 
@@ -313,6 +330,7 @@ class Worker:
             "at": int(time.time()),
             "max_rooms": self.budget.max_rooms,
             "handshakes_per_minute": self.budget.handshakes_per_minute,
+            "max_connecting": self.budget.max_connecting,
             "fair_share": self.fair_share,
             "offered": len(self._offered),
             "handing_over": len(self._handing_over),
