@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 BROKER_ERRORS = (WebcastError, nats.errors.Error, nats.js.errors.Error, OSError)
 """What a broker that is away raises (TimeoutError is an OSError)."""
 STREAM_ENDED = 3
+STOP_TIMEOUT = 10.0
 LIVE_STATUS = 2
 OFFLINE_STATES = ("offline",)
 ENDED = "stream ended"
@@ -80,13 +81,16 @@ class FleetSource:
                     if not self.first.done():
                         self.first.set_result(None)
                     self.failures = 0
-                    status_task = asyncio.create_task(self._keep_status(fleet))
+                    stop = asyncio.Event()
+                    status_task = asyncio.create_task(self._keep_status(fleet, stop))
                     try:
                         await self._events(fleet)
                     finally:
+                        # A status read is let finish rather than cancelled: cancelled, nats-py may leave a
+                        # key-value watcher's heartbeat task behind.
+                        stop.set()
+                        await asyncio.wait([status_task], timeout=STOP_TIMEOUT)
                         status_task.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await status_task
             except BROKER_ERRORS as error:
                 if not self.first.done():
                     self.first.set_exception(errors.setup_error(error, self.coordinator.username))
@@ -99,9 +103,13 @@ class FleetSource:
         self.coordinator.logger.warning("%s: the fleet: %s", self.coordinator.username, error)
         self.coordinator.failed(error, "unreachable")
 
-    async def _keep_status(self, fleet: Fleet) -> None:
+    async def _keep_status(self, fleet: Fleet, stop: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(self.status_interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.status_interval):
+                    await stop.wait()
+            if stop.is_set():
+                return
             try:
                 if not fleet.broker.connected:  # nats-py is reconnecting meanwhile
                     raise FleetError("the NATS server cannot be reached")

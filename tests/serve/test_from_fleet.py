@@ -116,7 +116,7 @@ async def test_a_workers_events_reach_tikfinity_consumers_and_overlays(nats_serv
                 # Live status comes from the fleet: the worker holds both, in the simulator's rooms.
                 assert (await wait_state(server, "alice", "live"))["room_id"] == str(sim.room_id("alice"))
                 await wait_state(server, "bob", "live")
-                await sim.wait_until(lambda: sum(s.entered and s.closed_at is None for s in sim.sessions) == 2)
+                await sim.wait_until(lambda: sum(bool(s.entered) and s.closed_at is None for s in sim.sessions) == 2)
 
                 sim.inject("bob", chat(2001, "bob's room"))
                 with anyio.fail_after(20):

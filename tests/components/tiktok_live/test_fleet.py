@@ -1,12 +1,15 @@
-"""A fleet as the source: the entry takes alice's events from a fleet on a real nats-server (a real worker, in this
-event loop, follows the simulator) instead of connecting itself. Sensors, the event bus and the device triggers
+"""A fleet as the source: the entry takes alice's events from a fleet on a real nats-server (a real worker process
+follows the simulator) instead of connecting itself. Sensors, the event bus and the device triggers
 behave as with a client of its own; other creators' events are not alice's; the entities are unavailable while the
 broker is away and come back with it."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,11 +30,11 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from tests.fleet.fleet_helpers import NatsServer
 
-from tiktok_webcast import GiftEvent, TikTok, User, UserEvent, UserEventType
-from tiktok_webcast.fleet import Fleet, Worker, WorkerBudget
+from tiktok_webcast import GiftEvent, User, UserEvent, UserEventType
+from tiktok_webcast.fleet import Fleet
 from tiktok_webcast.simulator import Simulator
 
-from .conftest import StartSimulator, add_entry, creator, scenario, sim_urls, state, wait_for
+from .conftest import StartSimulator, add_entry, base_url, creator, scenario, state, wait_for
 
 LIVE = "binary_sensor.alice_live"
 DIAMONDS = "sensor.alice_diamonds"
@@ -59,28 +62,34 @@ async def nats_server(hass: HomeAssistant, tmp_path: Path) -> AsyncIterator[Nats
 
 
 @contextlib.asynccontextmanager
-async def worker(url: str, sim: Simulator) -> AsyncIterator[None]:
-    """A fleet worker following the simulator's creators, until the block ends."""
-    async with Fleet(url) as fleet:
-        work = Worker(
-            fleet.broker,
-            worker_id="w1",
-            budget=WorkerBudget(handshakes_per_minute=600),
-            client_factory=lambda: TikTok(base_urls=sim_urls(sim), include_history=False),
-            offline_poll=0.5,
-            scan_interval=0.2,
-        )
-        task = asyncio.create_task(work.run())
+async def worker(hass: HomeAssistant, url: str, sim: Simulator, log: Path) -> AsyncIterator[None]:
+    """A fleet worker process (``tiktok-webcast fleet worker``) following the simulator's creators, until the block
+    ends. A process of its own: what it does inside is not this event loop's to clean up."""
+    command = [sys.executable, "-m", "tiktok_webcast.cli", "fleet", "--nats", url, "worker", "--offline-poll", "0.5"]
+    command += ["--handshakes-per-minute", "600"]
+    env = {**os.environ, "TIKTOK_WEBCAST_URLS": base_url(sim)}
+
+    def start() -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=out, env=env)
+
+    def stop(process: subprocess.Popen[bytes]) -> None:
+        process.send_signal(signal.SIGINT)
         try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    process = await hass.async_add_executor_job(start)
+    try:
+        yield
+    finally:
+        await hass.async_add_executor_job(stop, process)
 
 
 async def test_a_fleet_feeds_sensors_bus_and_triggers_and_availability_follows_the_broker(
-    hass: HomeAssistant, start_simulator: StartSimulator, nats_server: NatsServer
+    hass: HomeAssistant, start_simulator: StartSimulator, nats_server: NatsServer, tmp_path: Path
 ) -> None:
     sim = await start_simulator(scenario(creator("alice"), creator("bob")))
     bus: list[dict[str, Any]] = []
@@ -95,7 +104,7 @@ async def test_a_fleet_feeds_sensors_bus_and_triggers_and_availability_follows_t
         triggers.append(data)
 
     hass.bus.async_listen(EVENT_TIKTOK_LIVE, on_bus)
-    async with Fleet(nats_server.url) as fleet, worker(nats_server.url, sim):
+    async with Fleet(nats_server.url) as fleet, worker(hass, nats_server.url, sim, tmp_path / "worker.log"):
         await fleet.add("bob")  # watched by someone else; alice is added by the entry's option
         options = {CONF_FLEET_URL: nats_server.url, CONF_FLEET_WATCH: True, CONF_FIRE_EVENTS: True}
         entry = await add_entry(hass, sim, options=options)
@@ -105,7 +114,7 @@ async def test_a_fleet_feeds_sensors_bus_and_triggers_and_availability_follows_t
         assert "alice" in await fleet.watched()
         await wait_for(lambda: state(hass, LIVE) == STATE_ON, seconds=20, what="alice live per the fleet")
         assert hass.states.get(LIVE).attributes["reason"] == "fleet_live"
-        await sim.wait_until(lambda: sum(s.entered and s.closed_at is None for s in sim.sessions) == 2)
+        await sim.wait_until(lambda: sum(bool(s.entered) and s.closed_at is None for s in sim.sessions) == 2)
 
         # bob's gift is in the stream before alice's (a consumer of our own saw it), so the entry reads it first.
         async with contextlib.aclosing(fleet.events(durable="test")) as events:
