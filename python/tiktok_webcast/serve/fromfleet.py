@@ -30,7 +30,8 @@ __all__ = ["follow_fleet"]
 logger = logging.getLogger("tiktok_webcast.serve")
 
 BROKER_ERRORS = (FleetError, nats.errors.Error, nats.js.errors.Error, OSError)
-CLOSE_TIMEOUT = 2.0
+CLOSE_TIMEOUT = 5.0
+STATUS_TIMEOUT = 5.0
 
 FeedFor = Callable[[str], CreatorFeed | None]
 """The feed of a username the fleet published (None: not one this server serves)."""
@@ -156,6 +157,9 @@ async def follow_fleet(
         except BROKER_ERRORS as error:
             failures += 1
             logger.warning("fleet at %r: %s", source, error or type(error).__name__)
+        except Exception:  # a bug must not stop the server serving its clients: reconnect and go on
+            failures += 1
+            logger.exception("fleet at %r: unexpected error", source)
         rooms.unreachable(feeds())
         await anyio.sleep(polling.after_failure(failures))
 
@@ -188,8 +192,12 @@ async def _keep_status(
 ) -> None:
     while True:
         try:
-            rooms.status(await fleet.status(), feeds())
-        except BROKER_ERRORS as error:  # nats-py reconnects meanwhile; the events wait in the stream
+            # Shielded (and bounded): a read cancelled half-way leaves a key-value watch behind in nats-py, which
+            # then holds up closing the connection.
+            with anyio.fail_after(STATUS_TIMEOUT, shield=True):
+                status = await fleet.status()
+            rooms.status(status, feeds())
+        except (*BROKER_ERRORS, TimeoutError) as error:  # nats-py reconnects meanwhile; the events wait in the stream
             logger.warning("reading the fleet's status: %s", error or type(error).__name__)
             rooms.unreachable(feeds())
         await anyio.sleep(interval)
