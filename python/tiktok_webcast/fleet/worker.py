@@ -105,10 +105,7 @@ class Worker:
     async def _keep_leases(self, interval: float) -> None:
         while True:
             await anyio.sleep(interval)
-            try:
-                await self._renew_all()
-            except BROKER_ERRORS as error:
-                log.warning("renewing leases failed (%s); retrying", error or type(error).__name__)
+            await self._renew_all()
 
     async def _keep_outboxes(self) -> None:
         """A quiet room publishes nothing that would collect its acks: this sends again what the broker lost."""
@@ -151,6 +148,14 @@ class Worker:
 
     async def _renew_all(self) -> None:
         async def renew(username: str) -> None:
+            # One renewal failing (a broker timeout under load) must neither stop the others nor end the worker:
+            # the next round tries again, well within the TTL.
+            try:
+                await renew_one(username)
+            except BROKER_ERRORS as error:
+                log.warning("renewing the lease on @%s failed (%s); retrying", username, error or type(error).__name__)
+
+        async def renew_one(username: str) -> None:
             if username in self._handing_over:
                 await self._finish_handover(username)
                 return
