@@ -1,5 +1,9 @@
 """The connection to NATS JetStream and the buckets and stream the fleet needs, created on first use.
 
+Whoever connects binds to the buckets and stream that exist: only the first to connect creates them, with its lease
+TTL, and everyone after adopts the TTL the lease bucket has (a consumer never needs to know it, and a worker started
+with another ``--lease-ttl`` renews on the fleet's beat rather than failing on a bucket configured otherwise).
+
 nats-py runs on asyncio only, so everything in :mod:`tiktok_webcast.fleet` does too (our client runs there through
 anyio's asyncio backend).
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import anyio
 import nats
@@ -79,14 +84,18 @@ class Broker:
         self._js = self._nc.jetstream()
         try:
             self._buckets = Buckets(
-                watch=await self._js.create_key_value(bucket=self.names.watch_bucket, history=1),
-                leases=await self._js.create_key_value(bucket=self.names.lease_bucket, ttl=self.lease_ttl),
-                workers=await self._js.create_key_value(bucket=self.names.worker_bucket, ttl=STATUS_TTL),
+                watch=await self._bucket(self.names.watch_bucket, history=1),
+                leases=await self._bucket(self.names.lease_bucket, ttl=self.lease_ttl),
+                workers=await self._bucket(self.names.worker_bucket, ttl=STATUS_TTL),
             )
+            await self._adopt_lease_ttl(self._buckets.leases)
             await self._ensure_stream()
         except (nats.errors.Error, nats.js.errors.Error) as error:
             await self._nc.close()
             raise FleetError(f"NATS at {redact(self.url)} has no usable JetStream: {error}") from error
+        except FleetError:
+            await self._nc.close()
+            raise
         return self
 
     async def __aexit__(
@@ -98,6 +107,26 @@ class Broker:
                 await self._nc.drain()
             except (nats.errors.Error, OSError):  # already closed or the broker is gone: nothing to flush
                 await self._nc.close()
+
+    async def _bucket(self, name: str, **config: Any) -> KeyValue:
+        """The bucket ``name`` as it exists, else created with ``config``."""
+        assert self._js is not None
+        try:
+            return await self._js.key_value(name)
+        except nats.js.errors.BucketNotFoundError:
+            pass
+        try:
+            return await self._js.create_key_value(bucket=name, **config)
+        except nats.js.errors.BadRequestError:  # another client created it meanwhile, maybe configured otherwise
+            return await self._js.key_value(name)
+
+    async def _adopt_lease_ttl(self, leases: KeyValue) -> None:
+        ttl = (await leases.status()).ttl
+        if not ttl:
+            raise FleetError(f"the lease bucket {self.names.lease_bucket!r} has no TTL: leases would never expire")
+        if ttl != self.lease_ttl:
+            log.info("the fleet's leases expire after %g s (not %g s): using its TTL", ttl, self.lease_ttl)
+            self.lease_ttl = ttl
 
     async def _ensure_stream(self) -> None:
         assert self._js is not None
