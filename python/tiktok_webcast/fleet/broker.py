@@ -10,6 +10,7 @@ anyio's asyncio backend).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from types import TracebackType
@@ -32,6 +33,9 @@ log = logging.getLogger("tiktok_webcast.fleet")
 
 DUPLICATE_WINDOW = 300.0
 """Seconds the stream remembers ``Nats-Msg-Id``s: longer than any handover, so replays after one are dropped."""
+CLOSE_TIMEOUT = 5.0
+"""Seconds closing the connection may take at most (writing out what is buffered, ending a reconnection)."""
+_CLOSE_ERRORS = (nats.errors.Error, nats.js.errors.Error, OSError)
 STATUS_TTL = 60.0
 """Worker status entries vanish this long after a worker stops renewing them."""
 
@@ -101,12 +105,21 @@ class Broker:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._nc is not None:
-            self._closing = True
-            try:
-                await self._nc.drain()
-            except (nats.errors.Error, OSError):  # already closed or the broker is gone: nothing to flush
-                await self._nc.close()
+        if self._nc is None:
+            return
+        self._closing = True
+        # Shielded: a worker stopped with Ctrl-C closes from a cancelled scope, where every await would be cancelled
+        # half-way (a cancelled flush leaves nats-py a pong it cannot deliver, and its reader dies with a traceback).
+        # Not nats-py's drain(): it gathers a flush per subscription and, when a reconnect cancels those flushes (a
+        # broker that restarted), leaves that gather's exception unretrieved, another traceback. By now every publish
+        # has its ack (workers flush their outboxes) and the subscriptions are closed; close() writes out whatever is
+        # still buffered; a broker gone meanwhile has nothing more to hear.
+        with (
+            anyio.CancelScope(shield=True),
+            anyio.move_on_after(CLOSE_TIMEOUT),
+            contextlib.suppress(*_CLOSE_ERRORS),
+        ):
+            await self._nc.close()
 
     async def _bucket(self, name: str, **config: Any) -> KeyValue:
         """The bucket ``name`` as it exists, else created with ``config``."""
