@@ -31,27 +31,6 @@ BROKER_ERRORS = (WebcastError, nats.errors.Error, nats.js.errors.Error, OSError)
 STREAM_ENDED = 3
 STOP_TIMEOUT = 10.0
 LIVE_STATUS = 2
-OFFLINE_STATES = ("offline",)
-ENDED = "stream ended"
-
-
-def live_room(status: FleetStatus, username: str) -> tuple[int | None, float, bool]:
-    """The room ``username`` is live in per the workers' status (None: not live), when that status was written
-    (wall-clock seconds), and whether a worker found the creator offline (rather than not having looked yet). During
-    a handover the worker that has the room live wins over the one letting go."""
-    written, offline = 0.0, False
-    for published in status.workers.values():
-        room = (published.get("rooms") or {}).get(username)
-        at = published.get("at")
-        if not isinstance(room, dict) or not isinstance(at, int | float):
-            continue
-        if isinstance(room.get("room_id"), int) and room["room_id"]:
-            return room["room_id"], float(at), False
-        written = max(written, float(at))
-        # The worker's words for a room it looked at and found closed (fleet/worker.py); "starting", "connecting"
-        # and the like say nothing yet.
-        offline = offline or str(room.get("state")) in OFFLINE_STATES or str(room.get("state")).startswith(ENDED)
-    return None, written, offline
 
 
 class FleetSource:
@@ -132,16 +111,16 @@ class FleetSource:
     def status(self, status: FleetStatus) -> None:
         """What the fleet's status says. A worker writes it every few seconds, so it may be older than the events:
         it ends a stream only when written after the stream was seen live, and never brings back an ended room."""
-        room_id, written, offline = live_room(status, self.username)
-        if room_id is not None and room_id != self.ended:
-            if room_id != self.room:
-                self._went_live(room_id)
+        room = status.live_room(self.username)
+        if room.room_id is not None and room.room_id != self.ended:
+            if room.room_id != self.room:
+                self._went_live(room.room_id)
             else:
-                self.coordinator.from_fleet(_room(room_id), "fleet_live")  # available again after an outage
+                self.coordinator.from_fleet(_room(room.room_id), "fleet_live")  # available again after an outage
         elif self.room is not None:
-            if written > self.since:
+            if room.written > self.since:
                 self._ended()
-        elif offline:
+        elif room.checked_offline:
             self.coordinator.from_fleet(None, "checked_offline")
         elif self.username not in status.watched:
             self.coordinator.from_fleet(None, "fleet_not_watched", known=False)

@@ -25,7 +25,7 @@ from tiktok_webcast.exceptions import UserOfflineError, WebcastError
 from tiktok_webcast.fleet.balance import Peer, fair_share, to_offer, to_take
 from tiktok_webcast.fleet.broker import Broker
 from tiktok_webcast.fleet.budget import HandshakeWindow, WorkerBudget
-from tiktok_webcast.fleet.consumer import worker_statuses
+from tiktok_webcast.fleet.consumer import ROOM_OFFLINE, ROOM_STREAM_ENDED, worker_statuses
 from tiktok_webcast.fleet.leases import Lease, Leases, lease_table, read_lease
 from tiktok_webcast.fleet.outbox import ACK_TIMEOUT, BROKER_ERRORS, PUBLISH_RETRY, Outbox, Publisher
 from tiktok_webcast.fleet.publish import message_for
@@ -316,9 +316,9 @@ class Worker:
                             room.events += 1
                             room.ready = True
                     await outbox.flush()
-                    room.state = "stream ended; waiting for the next one"
+                    room.state = ROOM_STREAM_ENDED
                 except UserOfflineError:
-                    room.state = "offline"
+                    room.state = ROOM_OFFLINE
                     room.ready = True
                 except WebcastError as error:
                     room.state = f"failed: {error}"

@@ -65,29 +65,20 @@ class _FleetRooms:
             self._ended(feed, announce=False)
 
     def status(self, status: FleetStatus, creators: Iterable[CreatorFeed]) -> None:
-        rooms: dict[str, tuple[Any, float]] = {}
-        for published in status.workers.values():
-            written = published.get("at")
-            for name, room in (published.get("rooms") or {}).items():
-                if not isinstance(room, dict) or not isinstance(written, int | float):
-                    continue
-                if rooms.get(name.lower(), (None, 0.0))[0] and not room.get("room_id"):
-                    continue  # handed over: the worker that has the room live says more than the one letting go
-                rooms[name.lower()] = (room.get("room_id"), written)
         watched = {name.lower() for name in status.watched}
         held = {name.lower() for name in status.holders}
         for feed in dict.fromkeys([*creators, *(self.feed_for(name) for name in status.watched)]):
             if feed is None:
                 continue
             key = feed.creator.lower()
-            room_id, written = rooms.get(key, (None, 0.0))
-            if isinstance(room_id, int) and room_id and self.ended.get(feed.creator) != room_id:
-                if self._room(feed) != room_id:
-                    self._went_live(feed, room_id)
-                _set(feed, "live", room_id=str(room_id))
+            room = status.live_room(feed.creator)
+            if room.room_id is not None and self.ended.get(feed.creator) != room.room_id:
+                if self._room(feed) != room.room_id:
+                    self._went_live(feed, room.room_id)
+                _set(feed, "live", room_id=str(room.room_id))
                 continue
             if feed.creator in self.live:
-                if written > self.live[feed.creator][1]:
+                if room.written > self.live[feed.creator][1]:
                     self._ended(feed, announce=True)
             elif key not in watched:
                 _set(feed, "not_watched")
