@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -26,8 +27,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from contextlib import AsyncExitStack, aclosing, asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import AsyncExitStack, aclosing, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -615,6 +616,18 @@ def report(result: Result, args: argparse.Namespace) -> None:
     print(f"load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
+@contextmanager
+def keeping_logs(workdir: Path, keep: Path | None) -> Iterator[None]:
+    """Copies the children's logs to ``keep`` on the way out, also after a failure (they tell why)."""
+    try:
+        yield
+    finally:
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for log in workdir.glob("*.log"):
+                shutil.copy2(log, keep / log.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rooms", type=int, default=5000, help="simulated creators on the watch list (5000)")
@@ -629,6 +642,7 @@ def main() -> None:
     parser.add_argument("--handshakes-per-minute", type=int, default=1200, help="per worker (1200)")
     parser.add_argument("--max-connecting", type=int, default=10, help="per worker (10)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds each phase may take at most (900)")
+    parser.add_argument("--keep-logs", type=Path, metavar="DIR", help="copy every child's log here at the end")
     parser.add_argument("--plain-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.plain_child:
@@ -647,7 +661,7 @@ def main() -> None:
     print(f"open files limit {limit}; every process is a child on loopback; started {time.strftime('%Y-%m-%d %H:%M')}")
     # A SIGTERM (``timeout``, a CI runner) then stops the children as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
-    with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp, keeping_logs(Path(tmp), args.keep_logs):
         try:
             result = anyio.run(run, args, Path(tmp), backend="asyncio")
         except KeyboardInterrupt:
