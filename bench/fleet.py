@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -26,8 +27,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
-from contextlib import AsyncExitStack, aclosing, asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import AsyncExitStack, aclosing, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -38,7 +39,7 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 
 from rooms import cpu_seconds, raise_fd_limit, rss_mib
 from tiktok_webcast import TikTok
-from tiktok_webcast.fleet import Fleet, FleetEvent
+from tiktok_webcast.fleet import Fleet, FleetEvent, FleetStatus
 
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
@@ -56,25 +57,42 @@ DURABLE = "bench"
 ADD_CONCURRENCY = 64
 THIS_FILE = str(Path(__file__).resolve())
 
+BUSY_PREFIX = "busy"
 SCENARIO = """\
 name = "bench-fleet"
-description = "{rooms} rooms chatting {chat} times a second"
+description = "{busy} lively rooms, {quiet} rooms chatting {chat} times a second"
 seed = 13
 
 [server]
 batch_interval = 1.0
 
 [generate]
-count = {rooms}
+count = {quiet}
 prefix = "{prefix}"
 script = {{ preset = "silent", chat = {chat} }}
 """
+BUSY_CREATOR = """
+[[creators]]
+username = "{name}"
+script = "lively"
+"""
 
 
-def usernames(rooms: int, count: int | None = None) -> list[str]:
-    """The simulator's names for its generated creators: ``creator0001`` ... (at least 4 digits)."""
-    width = max(4, len(str(rooms)))
-    return [f"{CREATOR_PREFIX}{i:0{width}d}" for i in range(1, (count or rooms) + 1)]
+def busy_names(busy: int) -> list[str]:
+    return [f"{BUSY_PREFIX}{i:04d}" for i in range(1, busy + 1)]
+
+
+def usernames(rooms: int, busy: int) -> list[str]:
+    """Every creator: the lively ones, then the simulator's names for its generated quiet ones, ``creator0001`` ...
+    (at least 4 digits)."""
+    quiet = rooms - busy
+    width = max(4, len(str(quiet)))
+    return busy_names(busy) + [f"{CREATOR_PREFIX}{i:0{width}d}" for i in range(1, quiet + 1)]
+
+
+def plain_sample(names: Sequence[str], workers: int) -> list[str]:
+    """What one fleet worker holds on average, with the same mix: every ``workers``-th creator."""
+    return list(names[::workers])
 
 
 def free_port() -> int:
@@ -152,7 +170,9 @@ async def start_nats(group: Children, store: Path) -> str:
 async def start_simulator(group: Children, args: argparse.Namespace) -> str:
     """The simulator's base URLs as the JSON line ``TIKTOK_WEBCAST_URLS`` takes."""
     scenario = group.workdir / "fleet.toml"
-    scenario.write_text(SCENARIO.format(rooms=args.rooms, chat=args.chat, prefix=CREATOR_PREFIX))
+    quiet = args.rooms - args.busy
+    text = SCENARIO.format(busy=args.busy, quiet=quiet, chat=args.chat, prefix=CREATOR_PREFIX)
+    scenario.write_text(text + "".join(BUSY_CREATOR.format(name=name) for name in busy_names(args.busy)))
     command = [sys.executable, "-m", "tiktok_webcast.simulator", "--scenario", str(scenario), "--json", "--no-media"]
     process = await group.start("simulator", command)
     assert process.stdout is not None
@@ -163,7 +183,8 @@ async def start_simulator(group: Children, args: argparse.Namespace) -> str:
 def worker_command(args: argparse.Namespace, nats_url: str, worker_id: str, prefix: str = "tiktok") -> list[str]:
     command = [sys.executable, "-m", "tiktok_webcast.cli", "fleet", "--nats", nats_url, "--prefix", prefix]
     command += ["--lease-ttl", f"{args.lease_ttl:g}", "worker", "--id", worker_id, "--max-rooms", str(args.max_rooms)]
-    return [*command, "--handshakes-per-minute", str(args.handshakes_per_minute), "--offline-poll", "1"]
+    command += ["--handshakes-per-minute", str(args.handshakes_per_minute)]
+    return [*command, "--max-connecting", str(args.max_connecting), "--offline-poll", "1"]
 
 
 # -- the fleet's consumer -------------------------------------------------------------------------------------------
@@ -202,8 +223,8 @@ async def stream_sequence(fleet: Fleet) -> int:
 # -- the plain client -----------------------------------------------------------------------------------------------
 
 
-async def plain_child(rooms: int, count: int) -> None:
-    """The peer, in its own process: one ``TikTok`` on asyncio tracking ``count`` rooms, as a fleet worker does, minus
+async def plain_child(names: Sequence[str]) -> None:
+    """The peer, in its own process: one ``TikTok`` on asyncio tracking ``names``, as a fleet worker does, minus
     NATS. Prints JSON lines: its RSS before tracking and once all rooms are connected, then its event count."""
     tally = Counter[str]()
     settled = anyio.Event()
@@ -211,7 +232,7 @@ async def plain_child(rooms: int, count: int) -> None:
 
     def settle(outcome: str) -> None:
         tally[outcome] += 1
-        if tally["connected"] + tally["failed"] == count:
+        if tally["connected"] + tally["failed"] == len(names):
             settled.set()
 
     async def watch(client: TikTok, username: str) -> None:
@@ -236,7 +257,7 @@ async def plain_child(rooms: int, count: int) -> None:
     async with TikTok() as client, anyio.create_task_group() as tasks:
         gc.collect()
         say(rss_before=rss_mib())
-        for username in usernames(rooms, count):
+        for username in names:
             tasks.start_soon(watch, client, username)
         await settled.wait()
         await anyio.sleep(SETTLE_SECONDS)
@@ -320,6 +341,12 @@ class Result:
     handover: Handover = field(default_factory=Handover)
     consumed: int = 0
     claimed_now: int = 0
+    balanced_seconds: float = math.nan
+    delivered_rooms: int = 0
+    connected: int = 0
+    """Rooms whose worker reported a live connection once all were delivering and balanced."""
+    connected_after: int = 0
+    """The same after the measured window."""
     failure: str | None = None
     """Why the run stopped early (every room did not deliver within ``--timeout``)."""
     lost_leases: int = 0
@@ -362,22 +389,45 @@ async def add_creators(fleet: Fleet, names: Sequence[str]) -> None:
             tasks.start_soon(add, name)
 
 
+def connected_rooms(status: FleetStatus) -> int:
+    """Rooms whose worker reports a live connection (``live in room ...``; also while handing it over)."""
+    states = (str(room.get("state", "")) for worker in status.workers.values() for room in worker["rooms"].values())
+    return sum(state.startswith(("live in room", "handing over")) for state in states)
+
+
+def moving(status: FleetStatus) -> int:
+    """Creators offered or being handed over: the fleet is still balancing."""
+    return sum(int(w.get("offered") or 0) + int(w.get("handing_over") or 0) for w in status.workers.values())
+
+
 async def wait_all_delivering(fleet: Fleet, delivery: Delivery, result: Result) -> dict[str, str]:
-    """Polls ``Fleet.status()`` until every creator is held, and the consumer until every one delivered."""
+    """Polls ``Fleet.status()`` until every creator is held, the consumer until every one delivered, and the workers
+    until no creator is offered or handed over any more (balanced)."""
     started = time.monotonic()
     last_progress = started
     while True:
-        holders = (await fleet.status()).holders
+        status = await fleet.status()
+        holders = status.holders
         result.claimed_now = len(holders)
         now = time.monotonic()
         if len(holders) == result.rooms and math.isnan(result.claimed_seconds):
             result.claimed_seconds = now - started
-        if len(holders) == result.rooms and len(delivery.last_sequence) == result.rooms:
+        delivering = len(delivery.last_sequence)
+        if len(holders) == result.rooms and delivering == result.rooms and math.isnan(result.delivering_seconds):
             result.delivering_seconds = now - started
+        if not math.isnan(result.delivering_seconds) and not moving(status):
+            result.balanced_seconds = now - started
+            result.connected = connected_rooms(status)
+            result.delivered_rooms = delivering
             return holders
         if now - last_progress >= PROGRESS_INTERVAL:
             last_progress = now
-            progress(f"{len(holders)} rooms claimed, {len(delivery.last_sequence)} delivering", started)
+            counts = Counter(holders.values())
+            progress(
+                f"{len(holders)} rooms claimed {dict(sorted(counts.items()))}, {connected_rooms(status)} connected, "
+                f"{delivering} delivering, {moving(status)} being handed over",
+                started,
+            )
         await anyio.sleep(STATUS_POLL)
 
 
@@ -441,7 +491,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Result:
         progress(f"nats-server at {nats_url}; simulator serving {args.rooms} creators", started)
         async with Fleet(nats_url, lease_ttl=args.lease_ttl) as fleet, anyio.create_task_group() as tasks:
             add_started = time.monotonic()
-            await add_creators(fleet, usernames(args.rooms))
+            await add_creators(fleet, usernames(args.rooms, args.busy))
             result.add_seconds = time.monotonic() - add_started
             progress(f"{args.rooms} creators on the watch list in {result.add_seconds:.1f} s", started)
 
@@ -478,9 +528,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> Result:
             await anyio.sleep(SETTLE_SECONDS)
             result.worker_rss = {worker_id: rss_mib(p.pid) for worker_id, p in workers.items()}
 
-            result.plain_rooms = round(args.rooms / args.workers)
-            plain_command = [sys.executable, THIS_FILE, "--rooms", str(args.rooms)]
-            plain_command += ["--plain-child", str(result.plain_rooms)]
+            plain_names = plain_sample(usernames(args.rooms, args.busy), args.workers)
+            result.plain_rooms = len(plain_names)
+            plain_command = [sys.executable, THIS_FILE, "--rooms", str(args.rooms), "--busy", str(args.busy)]
+            plain_command += ["--workers", str(args.workers), "--plain-child"]
             plain = PlainPeer(await group.start("plain", plain_command, env=env))
             result.plain = plain
             assert plain.process.stdout is not None
@@ -491,6 +542,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Result:
 
             result.window = await measure_window(fleet, group, workers, plain, args.seconds)
             progress(f"measured {result.window.seconds:.1f} s", started)
+            result.connected_after = connected_rooms(await fleet.status())
             result.nats_rss = rss_mib(group.processes["nats-server"].pid)
             result.simulator_rss = rss_mib(group.processes["simulator"].pid)
 
@@ -520,6 +572,9 @@ def report(result: Result, args: argparse.Namespace) -> None:
         ("watch list filled in", f"{result.add_seconds:.1f} s"),
         ("all claimed after", f"{result.claimed_seconds:.1f} s (workers started with no room)"),
         ("all delivering after", f"{result.delivering_seconds:.1f} s"),
+        ("balanced after", f"{result.balanced_seconds:.1f} s (no creator offered or being handed over)"),
+        ("connected", f"{result.connected} rooms live when balanced, {result.connected_after} after the window"),
+        ("delivered an event", f"{result.delivered_rooms} of {result.rooms} rooms"),
         ("rooms per worker", ", ".join(f"{k} {v}" for k, v in result.per_worker.items())),
         ("worker rss", ", ".join(f"{k} {v:.1f}" for k, v in result.worker_rss.items()) + " MiB"),
         ("idle worker rss", f"{result.idle_worker_rss:.1f} MiB (baseline)"),
@@ -532,7 +587,8 @@ def report(result: Result, args: argparse.Namespace) -> None:
         ("consumer", f"{result.consumed} events read from the durable consumer"),
         ("leases lost", f"{result.lost_leases} times a live worker's lease expired and went to another"),
     ]
-    print(f"\nfleet: {result.rooms} simulated rooms chatting {args.chat:g}/s, lease TTL {args.lease_ttl:g} s")
+    quiet = f"{result.rooms - args.busy} quiet rooms chatting {args.chat:g}/s"
+    print(f"\nfleet: {args.busy} lively rooms and {quiet}, lease TTL {args.lease_ttl:g} s")
     for name, value in rows:
         print(f"  {name:<24}{value}")
 
@@ -560,25 +616,40 @@ def report(result: Result, args: argparse.Namespace) -> None:
     print(f"load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
+@contextmanager
+def keeping_logs(workdir: Path, keep: Path | None) -> Iterator[None]:
+    """Copies the children's logs to ``keep`` on the way out, also after a failure (they tell why)."""
+    try:
+        yield
+    finally:
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for log in workdir.glob("*.log"):
+                shutil.copy2(log, keep / log.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rooms", type=int, default=5000, help="simulated creators on the watch list (5000)")
     parser.add_argument("--workers", type=int, default=4, help="worker processes (4)")
-    parser.add_argument("--chat", type=float, default=0.2, help="chat messages a second per room (0.2)")
+    parser.add_argument("--busy", type=int, default=50, help="lively rooms (about 5 events a second each) (50)")
+    parser.add_argument("--chat", type=float, default=0.05, help="chat messages a second in every other room (0.05)")
     parser.add_argument("--seconds", type=float, default=30.0, help="the measured window (30)")
     parser.add_argument("--lease-ttl", type=float, default=15.0, help="the fleet's lease TTL in seconds (15)")
     parser.add_argument(
         "--max-rooms", type=int, help="per worker; default: rooms / (workers - 1), so the others can take a dead one's"
     )
-    parser.add_argument("--handshakes-per-minute", type=int, default=3000, help="per worker (3000)")
+    parser.add_argument("--handshakes-per-minute", type=int, default=1200, help="per worker (1200)")
+    parser.add_argument("--max-connecting", type=int, default=10, help="per worker (10)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds each phase may take at most (900)")
-    parser.add_argument("--plain-child", type=int, metavar="ROOMS", help=argparse.SUPPRESS)
+    parser.add_argument("--keep-logs", type=Path, metavar="DIR", help="copy every child's log here at the end")
+    parser.add_argument("--plain-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.plain_child:
-        anyio.run(plain_child, args.rooms, args.plain_child, backend="asyncio")
+        anyio.run(plain_child, plain_sample(usernames(args.rooms, args.busy), args.workers), backend="asyncio")
         return
-    if args.rooms < 1 or args.workers < 2:
-        parser.error("--rooms must be at least 1 and --workers at least 2 (one is killed)")
+    if args.rooms < 1 or args.workers < 2 or not 0 <= args.busy <= args.rooms:
+        parser.error("--rooms must be at least 1, --busy at most --rooms, --workers at least 2 (one is killed)")
     args.max_rooms = args.max_rooms or math.ceil(args.rooms / (args.workers - 1))
 
     # The simulator holds a socket per room and the plain client one per tracked room: raise the limit they inherit.
@@ -590,7 +661,7 @@ def main() -> None:
     print(f"open files limit {limit}; every process is a child on loopback; started {time.strftime('%Y-%m-%d %H:%M')}")
     # A SIGTERM (``timeout``, a CI runner) then stops the children as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
-    with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp, keeping_logs(Path(tmp), args.keep_logs):
         try:
             result = anyio.run(run, args, Path(tmp), backend="asyncio")
         except KeyboardInterrupt:

@@ -17,6 +17,13 @@ CONF_EXPOSE_JOINS: Final = "expose_joins"
 CONF_MIN_GIFT_DIAMONDS: Final = "min_gift_diamonds"
 CONF_OFFLINE_INTERVAL: Final = "offline_interval"
 CONF_FIRE_EVENTS: Final = "fire_events"
+# A fleet of workers on NATS JetStream (docs/fleet.md) as the source of the creator's events, instead of a client here.
+CONF_FLEET_URL: Final = "fleet_url"
+CONF_FLEET_WATCH: Final = "fleet_watch"
+# Installed when an entry first uses a fleet (not a requirement of the integration: most users have no fleet).
+FLEET_REQUIREMENT: Final = "nats-py>=2.6"
+# How often the fleet's status (who is live, in which room) is read.
+FLEET_STATUS_INTERVAL: Final = 10.0
 
 DEFAULT_MIN_GIFT_DIAMONDS: Final = 0
 DEFAULT_OFFLINE_INTERVAL: Final = 60

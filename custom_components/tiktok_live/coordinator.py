@@ -1,9 +1,10 @@
-"""Owns the creator's client and background task (the loop and its error mapping are in supervisor.py), and
-pushes state and events to the entities, the event bus and the device triggers."""
+"""Owns the creator's client and background task (the loop and its error mapping are in supervisor.py; with a fleet
+as the source, fleet.py), and pushes state and events to the entities, the event bus and the device triggers."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import logging
 from collections import deque
@@ -12,21 +13,24 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.requirements import RequirementsNotFound, async_process_requirements
 from homeassistant.util import dt as dt_util
 
 from tiktok_webcast import Live, Liveness, LiveStatus, RoomInfo, TikTok, UserInfo
 
 from .const import (
+    CONF_FLEET_URL,
     DOMAIN,
     EVENT_TIKTOK_LIVE,
     EVENT_WENT_LIVE,
     EVENT_WENT_OFFLINE,
     FIRST_CHECK_TIMEOUT,
+    FLEET_REQUIREMENT,
     STATE_HISTORY,
     STORE_SAVE_DELAY,
     UPDATE_COOLDOWN,
@@ -122,8 +126,21 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
             self.history.append((dt_util.utcnow().isoformat(), state, reason))
 
     async def _run(self, first: asyncio.Future[UserInfo | None]) -> None:
+        if self.options.get(CONF_FLEET_URL):
+            await self._run_from_fleet(first)
+            return
         async with self._new_client() as client:
             await Supervisor(self, client, first).run()
+
+    async def _run_from_fleet(self, first: asyncio.Future[UserInfo | None]) -> None:
+        """The events from a fleet (fleet.py): nats-py is installed on first use, not with the integration."""
+        try:
+            await async_process_requirements(self.hass, DOMAIN, [FLEET_REQUIREMENT])
+            fleet = await self.hass.async_add_executor_job(importlib.import_module, f"{__package__}.fleet")
+        except (RequirementsNotFound, ImportError) as error:
+            first.set_exception(ConfigEntryError(f"{self.username}: a fleet needs {FLEET_REQUIREMENT}: {error}"))
+            return
+        await fleet.FleetSource(self, first).run()
 
     @callback
     def went_live(self, room: RoomInfo | UserInfo) -> None:
@@ -166,6 +183,22 @@ class TikTokLiveCoordinator(DataUpdateCoordinator[StreamData]):
         else:
             self.set_state("unknown", "sources_unsure")
             self._publish()
+        self.observed = True
+
+    @callback
+    def from_fleet(self, room: RoomInfo | None, reason: str, *, known: bool = True) -> None:
+        """What the fleet says: live in ``room``, or not live (``reason``: a key of the ``reason`` attribute), or
+        (``known`` false) nothing yet. Its first answer that knows is the starting point, as a check's is."""
+        if room is not None:
+            self.set_state("watching", reason)
+            self.went_live(room)
+        elif known:
+            self.set_state("offline", reason)
+            self.went_offline()
+        else:
+            self.set_state("unknown", reason)
+            self._publish()
+            return
         self.observed = True
 
     @callback

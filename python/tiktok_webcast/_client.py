@@ -107,7 +107,7 @@ class TikTok:
       connection that works but drops is never counted); ``backoff_base``/``backoff_max``: the jittered exponential
       backoff between attempts (2, 4, 8, 16, 30 s), reset once a session delivered messages.
     - ``heartbeat_interval``, ``stale_timeout``, ``connect_timeout``, ``event_buffer`` (events held for a slow
-      consumer before the connection waits for it; held as whole frames, counted as ten events each).
+      consumer before the connection waits for it; the frame that crosses the limit is held whole).
     """
 
     def __init__(

@@ -4,6 +4,7 @@ or the overlap of a cursor resume when switching paths) is not delivered twice."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Protocol, TypeVar
 
 GENERATION_IDS = 1_024
@@ -23,6 +24,8 @@ class _HasMsgId(Protocol):
 
 
 E = TypeVar("E", bound=_HasMsgId)
+
+_msg_id = attrgetter("msg_id")
 
 
 class SeenIds:
@@ -61,10 +64,10 @@ class SeenIds:
         """The events whose ``msg_id`` is seen for the first time, in order, all remembered now. A frame of ids
         that are all new and distinct (nearly every frame) is checked and remembered by set operations in C; a
         frame with a repeat or an id 0 goes one id at a time."""
-        ids = [event.msg_id for event in events]
+        ids = set(map(_msg_id, events))
         newest = self._newest
-        if 0 not in ids and newest.isdisjoint(ids) and self._older.isdisjoint(ids) and len(set(ids)) == len(ids):
-            newest.update(ids)
+        if len(ids) == len(events) and 0 not in ids and ids.isdisjoint(newest) and ids.isdisjoint(self._older):
+            newest |= ids
             # A generation may overshoot by one frame: the bound is capacity plus a frame's messages.
             if len(newest) >= self._capacity:
                 self._retire()

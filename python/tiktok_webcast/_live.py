@@ -9,10 +9,12 @@ reasons (``_failures``), one websocket session (``_session``), polling (``_polli
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -52,8 +54,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("tiktok_webcast.live")
 
 STREAM_ENDED_ACTIONS = (3, 4)
-EVENTS_PER_FRAME = 10
-"""About how many events a busy room's frame carries: ``event_buffer`` events are held as this many fewer frames."""
 SIGNER_PACING_WINDOW = 60.0
 """The signer's requests are paced per minute, so its fetch may first wait up to this long (not a failure)."""
 RETRIABLE = (WebcastError, OSError, *TRANSIENT_STREAM_ERRORS)
@@ -86,25 +86,32 @@ class _Events:
 
     def __init__(self, live: Live) -> None:
         self._live = live
+        self._pending = live._pending
 
     def __aiter__(self) -> _Events:
         return self
 
     async def __anext__(self) -> Event:
-        live = self._live
-        pending = live._pending
+        pending = self._pending
         if pending:
             return pending.popleft()
+        live = self._live
+        receive = live._receive
         try:
             # Take what is buffered without a scheduler pass; wait only when there is nothing.
-            batch = live._receive.receive_nowait()
+            batch = receive.receive_nowait()
         except anyio.WouldBlock:
             try:
-                batch = await live._receive.receive()
+                batch = await receive.receive()
             except (anyio.EndOfStream, anyio.ClosedResourceError):
                 return self._end()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             return self._end()
+        live._buffered -= len(batch)
+        has_room = live._has_room
+        if has_room is not None and live._buffered < live._buffer_limit:
+            live._has_room = None
+            has_room.set()
         pending.extend(batch)
         return pending.popleft()
 
@@ -148,15 +155,22 @@ class Live:
         self.stats.paths = self._ladder.health
         self._info_at = anyio.current_time() if info is not None else None
         self._last_frame_at: float | None = None
+        self._tracing = False
         self._ended_by_message = False
         self._gap_started: float | None = None
         self._gap_reason: PathFailure | None = None
-        # A frame's events cross the channel as one list: one channel operation per frame, not per event.
-        capacity = max(1, options.event_buffer // EVENTS_PER_FRAME)
-        send, receive = anyio.create_memory_object_stream[list[Event]](capacity)
+        # A frame's events cross the channel as one list: one channel operation per frame, not per event. The
+        # channel itself is unbounded: what is held is bounded in events (``event_buffer``), whatever a frame holds
+        # (from one event to ~700 in a busy room), since held events are what costs memory (~0.8 KB each).
+        send, receive = anyio.create_memory_object_stream[list[Event]](math.inf)
         self._send: MemoryObjectSendStream[list[Event]] = send
         self._receive: MemoryObjectReceiveStream[list[Event]] = receive
         self._pending: deque[Event] = deque()
+        self._buffer_limit = options.event_buffer
+        self._buffered = 0
+        """Events in the channel, not yet taken by the consumer."""
+        self._has_room: anyio.Event | None = None
+        """Set by the consumer once the buffer is below the limit again, while the receiving side waits for it."""
 
     def __repr__(self) -> str:
         where = f"@{self.username}" if self.username else f"room {self.room_id}"
@@ -353,7 +367,7 @@ class Live:
 
             async def on_result(response: protocol.FetchResponse) -> None:
                 self._productive(attempt, response.is_history)
-                await self._deliver(response.events, response.is_history)
+                await self._deliver(response.events, response.is_history, anyio.current_time())
 
             await poll(
                 self._client.api,
@@ -372,9 +386,8 @@ class Live:
         self._mark_connected(attempt)
         log.info("%r: connected", self)
 
-        async def on_frame(connection: WebSocketConnection, data: bytes) -> None:
-            await self._handle_frame(attempt, connection, data)
-
+        # Decided once per connection: a busy room's frames then pay nothing for tracing that is off.
+        self._tracing = self._client.trace is not None or options.extra_debug
         try:
             await run_session(
                 connection,
@@ -382,8 +395,8 @@ class Live:
                 cursor=self._resume.cursor if attempt.sent_cursor else "",
                 default_interval=options.heartbeat_interval,
                 stale_timeout=options.stale_timeout,
-                on_frame=on_frame,
-                trace=self._trace,
+                on_frame=partial(self._handle_frame, attempt),
+                trace=self._trace if self._tracing else None,
             )
         finally:
             await connection.aclose()
@@ -463,7 +476,7 @@ class Live:
             raise SignerError("the signer's fetch result offers no websocket (push_server is empty)")
         self._close_gap(attempt, response.is_history)
         self._resume.remember(response.cursor, response.internal_ext)
-        await self._deliver(response.events, response.is_history)
+        await self._deliver(response.events, response.is_history, anyio.current_time())
         params = client_params(self.room_id, client.user_agent, client.options.heartbeat_interval)
         return await self._connect(attempt, signed_url(response, params), client.jar.header())
 
@@ -493,18 +506,21 @@ class Live:
             log.warning("%r: dropped an undecodable frame: %s", self, error)
             return
         self.stats.frames += 1
-        self._last_frame_at = anyio.current_time()
-        if frame.ack is not None:
-            self._trace("out", frame.ack)
-            connection.queue(frame.ack)
+        self._last_frame_at = now = anyio.current_time()
+        ack = frame.ack
+        if ack is not None:
+            if self._tracing:
+                self._trace("out", ack)
+            connection.queue(ack)
             self.stats.acks += 1
         if frame.payload_type == "msg":
-            self._productive(attempt, frame.is_history)
+            if not attempt.gap_closed or not attempt.productive:
+                self._productive(attempt, frame.is_history)
             self._resume.remember(frame.cursor, frame.internal_ext)
-            await self._deliver(frame.events, frame.is_history)
+            await self._deliver(frame.events, frame.is_history, now)
 
-    async def _deliver(self, events: list[Event], history: tuple[bool, ...]) -> None:
-        self._seen.tick(anyio.current_time())
+    async def _deliver(self, events: list[Event], history: tuple[bool, ...], now: float) -> None:
+        self._seen.tick(now)
         if True in history and not self._client.options.include_history:
             events = self._drop_history(events, history)
         batch = self._seen.keep_new(events)
@@ -518,11 +534,12 @@ class Live:
         )
         if batch:
             self.stats.events += len(batch)
-            try:
-                self._send.send_nowait(batch)
-            except anyio.WouldBlock:
+            self._send.send_nowait(batch)
+            self._buffered += len(batch)
+            if self._buffered >= self._buffer_limit:
                 # The consumer is behind: wait for it (backpressure) rather than buffer without bound.
-                await self._send.send(batch)
+                self._has_room = has_room = anyio.Event()
+                await has_room.wait()
         if ended:
             self._ended_by_message = True
             self._set_state(LiveState.ENDED)

@@ -77,6 +77,9 @@ _HEADER_LINE = re.compile(r"(?im)^(\s*(?:" + _HEADERS + r")\s*:\s*).*$")
 _HEADER_TUPLE = re.compile(r"(?i)(\(b?['\"](?:" + _HEADERS + r")['\"],\s*b?)(['\"])(?:(?!\2).)*\2")
 # scheme://user:password@host
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/@]*@")
+# NATS reads a lone user part (nats://TOKEN@host) as the token: the whole user part is the secret there.
+_TOKEN_SCHEMES = frozenset({"nats", "tls"})
+_TOKEN_USERINFO = re.compile(r"(?i)\b((?:" + "|".join(sorted(_TOKEN_SCHEMES)) + r")://)[^\s/@:]+@")
 
 # Exact values known to be secret (an API key, a session id, minted cookies), scrubbed wherever they appear.
 _MIN_SECRET_LENGTH = 6
@@ -112,6 +115,7 @@ def redact(text: str) -> str:
     # Each pattern only where its anchor character occurs: most log lines have none of them.
     if "@" in text:
         text = _USERINFO.sub(r"\1" + REDACTED + "@", text)
+        text = _TOKEN_USERINFO.sub(r"\1" + REDACTED + "@", text)
     if "(" in text:
         text = _HEADER_TUPLE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}{m.group(2)}", text)
     if ":" in text:
@@ -122,8 +126,8 @@ def redact(text: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with its password (``user:password@``) and the values of secret query parameters replaced; other
-    parameters keep their values and order."""
+    """``url`` with its password (``user:password@``; a NATS URL's token, ``nats://token@``) and the values of secret
+    query parameters replaced; other parameters keep their values and order."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -132,7 +136,10 @@ def redact_url(url: str) -> str:
     if "@" in netloc:
         userinfo, _, host = netloc.rpartition("@")
         user, has_password, _ = userinfo.partition(":")
-        netloc = f"{user}:{REDACTED}@{host}" if has_password else f"{user}@{host}"
+        if has_password:
+            netloc = f"{user}:{REDACTED}@{host}"
+        elif parts.scheme.lower() in _TOKEN_SCHEMES:
+            netloc = f"{REDACTED}@{host}"
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)

@@ -51,6 +51,28 @@ class StreamEnded:
 WatchItem = Event | StreamStarted | StreamEnded
 
 
+class _Items:
+    """Iterates the watch's channel, taking what is buffered without a scheduler pass (a memory stream's own
+    iterator makes one per item, and so does its ``send``: two per event, several times what decoding costs)."""
+
+    def __init__(self, receive: MemoryObjectReceiveStream[WatchItem]) -> None:
+        self._receive = receive
+
+    def __aiter__(self) -> _Items:
+        return self
+
+    async def __anext__(self) -> WatchItem:
+        try:
+            return self._receive.receive_nowait()
+        except anyio.WouldBlock:
+            try:
+                return await self._receive.receive()
+            except (anyio.EndOfStream, anyio.ClosedResourceError):
+                raise StopAsyncIteration from None
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            raise StopAsyncIteration from None
+
+
 class Watch:
     """A creator watched across streams. Use it as an async context manager and iterate ``events``: every event of
     every stream, with a :class:`StreamStarted` before each stream and a :class:`StreamEnded` after it."""
@@ -95,7 +117,7 @@ class Watch:
     @property
     def events(self) -> AsyncIterator[WatchItem]:
         """Events of every stream, each stream framed by :class:`StreamStarted` and :class:`StreamEnded`."""
-        return self._receive
+        return _Items(self._receive)
 
     async def _run(self) -> None:
         async with self._send:
@@ -125,7 +147,10 @@ class Watch:
             await self._send.send(StreamStarted(self.username, room_id, liveness))
             try:
                 async for event in live.events:
-                    await self._send.send(event)
+                    try:
+                        self._send.send_nowait(event)
+                    except anyio.WouldBlock:
+                        await self._send.send(event)
             except WebcastError as failure:
                 error = failure
         self.live = None

@@ -131,3 +131,11 @@ def test_the_redaction_functions_share_one_list() -> None:
         "base": {"url": f"http://u:{REDACTED}@h/"},
     }
     assert redact(redact(line)) == redact(line)
+
+
+def test_a_nats_token_url_is_redacted_and_a_proxy_user_is_kept() -> None:
+    # NATS takes a lone user part as the token; for HTTP proxies it is only a user name.
+    token = "s3cr3t-nats-token"  # registered nowhere: only the URL rules can hide it
+    assert redact_url(f"nats://{token}@broker:4222") == f"nats://{REDACTED}@broker:4222"
+    assert redact(f"to tls://{token}@broker:4222: refused") == f"to tls://{REDACTED}@broker:4222: refused"
+    assert redact_url("http://proxyuser@proxy:3128") == "http://proxyuser@proxy:3128"

@@ -6,16 +6,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import anyio
 import pytest
 
 from tiktok_webcast import BaseUrls, TikTok
+from tiktok_webcast.fleet import Worker
 from tiktok_webcast.simulator import Creator, Scenario, Script, Simulator
 
 START_TIMEOUT = 15.0
@@ -87,3 +90,37 @@ def chatty_scenario(count: int, *, chat: float = 4.0, prefix: str = "creator") -
 def client_factory(sim: Simulator) -> Callable[[], TikTok]:
     urls = BaseUrls.from_json(json.dumps(sim.urls.as_dict()))
     return lambda: TikTok(base_urls=urls, backoff_base=1.05, backoff_max=0.05, connect_timeout=5.0)
+
+
+@contextmanager
+def child(command: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process writing its stderr to ``log``; stopped with Ctrl-C (SIGINT) at the end if still running."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=out, env=env)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@asynccontextmanager
+async def running(worker: Worker) -> AsyncIterator[anyio.CancelScope]:
+    """Runs ``worker`` in the background; cancelling the yielded scope stops it the way Ctrl-C does."""
+    async with anyio.create_task_group() as tasks:
+        scope = anyio.CancelScope()
+
+        async def run() -> None:
+            with scope:
+                await worker.run()
+
+        tasks.start_soon(run)
+        yield scope
+        scope.cancel()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import aclosing, asynccontextmanager
+from contextlib import aclosing
 
 import anyio
 import pytest
-from fleet_helpers import NatsServer, chatty_scenario, client_factory, until
+from fleet_helpers import NatsServer, chatty_scenario, client_factory, running, until
 
 from tiktok_webcast.events import ChatEvent
 from tiktok_webcast.fleet import Fleet, FleetError, FleetEvent, Worker, WorkerBudget
@@ -15,21 +14,6 @@ from tiktok_webcast.fleet.budget import HandshakeWindow
 from tiktok_webcast.simulator import Simulator
 
 pytestmark = pytest.mark.anyio
-
-
-@asynccontextmanager
-async def running(worker: Worker) -> AsyncIterator[anyio.CancelScope]:
-    """Runs ``worker`` in the background; cancelling the yielded scope stops it the way Ctrl-C does."""
-    async with anyio.create_task_group() as tasks:
-        scope = anyio.CancelScope()
-
-        async def run() -> None:
-            with scope:
-                await worker.run()
-
-        tasks.start_soon(run)
-        yield scope
-        scope.cancel()
 
 
 async def test_watch_list_add_remove_list(nats_server: NatsServer) -> None:
@@ -152,3 +136,5 @@ def test_budget_rejects_nonsense() -> None:
         WorkerBudget(max_rooms=0)
     with pytest.raises(FleetError, match="handshakes_per_minute must be at least 1, not -1"):
         WorkerBudget(handshakes_per_minute=-1)
+    with pytest.raises(FleetError, match="max_connecting must be at least 1, not 0"):
+        WorkerBudget(max_connecting=0)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import anyio
 import pytest
 from fleet_helpers import NatsServer
 
 from tiktok_webcast.cli import main
+from tiktok_webcast.fleet import Fleet
 
 
 def run(capsys: pytest.CaptureFixture[str], nats: NatsServer, *args: str) -> tuple[int, str, str]:
@@ -54,3 +56,17 @@ def test_worker_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     _, err = capsys.readouterr()
     assert code == 2
     assert "argument --max-rooms: 0 must be at least 1" in err
+
+
+def test_status_shows_each_workers_fair_share_and_hand_overs(
+    nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def publish_status() -> None:
+        async with Fleet(nats_server.url) as fleet:
+            status = {"max_rooms": 20, "fair_share": 5, "offered": 3, "handing_over": 2, "rooms": {}}
+            await fleet.broker.buckets.workers.put("w0", json.dumps(status).encode())
+
+    anyio.run(publish_status, backend="asyncio")
+    code, out, _ = run(capsys, nats_server, "status")
+    assert code == 0
+    assert "worker w0: 0/20 rooms (fair share 5, offering 3, handing over 2)\n" in out

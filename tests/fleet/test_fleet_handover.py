@@ -5,19 +5,17 @@ and no gap in a room's events longer than that room's outage."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import aclosing, contextmanager
+from contextlib import aclosing
 from pathlib import Path
 
 import anyio
 import anyio.abc
 import pytest
-from fleet_helpers import NatsServer, until
+from fleet_helpers import NatsServer, child, until
 
 from tiktok_webcast import BaseUrls, TikTok
 from tiktok_webcast.events import ChatEvent
@@ -39,24 +37,6 @@ count = {ROOMS}
 prefix = "creator"
 script = {{ preset = "silent", chat = 1.0 }}
 """
-
-
-@contextmanager
-def child(command: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=out, env=env)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 async def test_a_killed_workers_rooms_move_without_loss_or_duplicates(nats_server: NatsServer, tmp_path: Path) -> None:

@@ -49,6 +49,9 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "--handshakes-per-minute", type=positive_int, default=30, help="connection attempts a minute at most (30)"
     )
     worker.add_argument(
+        "--max-connecting", type=positive_int, default=10, help="connection attempts in progress at once (10)"
+    )
+    worker.add_argument(
         "--offline-poll", type=positive_number, default=30.0, help="seconds between checks of an offline one"
     )
     worker.add_argument("--id", dest="worker_id", help="this worker's name (default: host-pid)")
@@ -119,7 +122,7 @@ async def _status(context: Context) -> int:
     for worker_id, worker in sorted(status.workers.items()):
         rooms = worker.get("rooms", {})
         waiting = f"; waiting: {worker['waiting']}" if worker.get("waiting") else ""
-        out.write(f"worker {worker_id}: {len(rooms)}/{worker.get('max_rooms')} rooms{waiting}\n")
+        out.write(f"worker {worker_id}: {len(rooms)}/{worker.get('max_rooms')} rooms{_balance(worker)}{waiting}\n")
         for name, room in sorted(rooms.items()):
             out.write(f"  @{name}: {room.get('state')} ({room.get('events', 0)} events)\n")
     if status.unclaimed:
@@ -129,11 +132,25 @@ async def _status(context: Context) -> int:
     return EXIT_OK
 
 
+def _balance(worker: dict[str, Any]) -> str:
+    """The worker's view of the balance: its fair share, and the creators it offers or is handing over."""
+    if worker.get("fair_share") is None:
+        return ""
+    parts = [f"fair share {worker['fair_share']}"]
+    if worker.get("offered"):
+        parts.append(f"offering {worker['offered']}")
+    if worker.get("handing_over"):
+        parts.append(f"handing over {worker['handing_over']}")
+    return f" ({', '.join(parts)})"
+
+
 async def _worker(context: Context) -> int:
     from tiktok_webcast.fleet import WorkerBudget
 
     a = context.args
-    budget = WorkerBudget(max_rooms=a.max_rooms, handshakes_per_minute=a.handshakes_per_minute)
+    budget = WorkerBudget(
+        max_rooms=a.max_rooms, handshakes_per_minute=a.handshakes_per_minute, max_connecting=a.max_connecting
+    )
     options: dict[str, Any] = {"budget": budget, "offline_poll": a.offline_poll, "client_factory": context.client}
     if a.worker_id:
         options["worker_id"] = a.worker_id

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from typing import Any
 
-from tiktok_webcast.cli._app import Command, Context
+import anyio
+
+from tiktok_webcast._redact import redact
+from tiktok_webcast.cli._app import Command, Context, run_command, run_interruptible
 from tiktok_webcast.cli._errors import EXIT_OK, UsageError
 
 ENV_TOKEN = "TIKTOK_WEBCAST_SERVE_TOKEN"
@@ -48,11 +52,35 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--offline-poll", type=float, default=30.0, metavar="SECONDS", help="how often to check an offline user"
     )
-    parser.set_defaults(run=Command(serve, interrupted_exit=EXIT_OK))
+    parser.add_argument(
+        "--fleet",
+        metavar="NATS_URL",
+        help="take the events from a fleet of workers on NATS JetStream (see docs/fleet.md) instead of following "
+        "the users here; without USER, every creator the fleet publishes",
+    )
+    parser.add_argument(
+        "--fleet-watch", action="store_true", help="with --fleet: add the users to the fleet's watch list"
+    )
+    parser.add_argument("--fleet-prefix", default="tiktok", metavar="PREFIX", help="with --fleet: its prefix (tiktok)")
+    parser.add_argument(
+        "--fleet-durable",
+        default="tiktok-webcast-serve",
+        metavar="NAME",
+        help="with --fleet: the durable consumer's name; a restarted server goes on where it stopped",
+    )
+    parser.set_defaults(run=Command(sync_handler=_run, interrupted_exit=EXIT_OK))
+
+
+def _run(context: Context) -> int:
+    """Runs on trio like every command, except with a fleet: nats-py runs on asyncio."""
+    command = Command(serve, interrupted_exit=EXIT_OK)
+    if context.args.fleet is None:
+        return run_command(command, context)
+    return anyio.run(run_interruptible, command, context, backend="asyncio")
 
 
 def _config(context: Context) -> Any:
-    from tiktok_webcast.serve import Polling, ServeConfig, Webhook
+    from tiktok_webcast.serve import FleetSource, Polling, ServeConfig, Webhook
 
     args = context.args
     secret = args.webhook_secret or os.environ.get(ENV_WEBHOOK_SECRET)
@@ -61,6 +89,11 @@ def _config(context: Context) -> Any:
     if args.offline_poll <= 0:
         raise UsageError("--offline-poll must be positive")
     webhooks = tuple(Webhook(url, secret or "", types=args.webhook_types) for url in args.webhook)
+    if args.fleet_watch and not (args.fleet and args.users):
+        raise UsageError("--fleet-watch adds the USERs to the watch list of the --fleet")
+    fleet = None
+    if args.fleet is not None:
+        fleet = FleetSource(args.fleet, prefix=args.fleet_prefix, durable=args.fleet_durable, watch=args.fleet_watch)
     return ServeConfig(
         host=args.host,
         port=args.port,
@@ -69,6 +102,7 @@ def _config(context: Context) -> Any:
         log_path=args.log,
         webhooks=webhooks,
         polling=Polling(offline=args.offline_poll),
+        fleet=fleet,
     )
 
 
@@ -79,13 +113,19 @@ async def serve(context: Context) -> int:
         raise UsageError(f"serve needs the [serve] extra: pip install 'tiktok-webcast[serve]' ({error})") from None
     config = _config(context)
     users = [user.strip() for user in context.args.users]
-    async with context.client() as client:
+    async with contextlib.AsyncExitStack() as stack:
+        # A fleet's workers follow the creators: no client of our own then.
+        client = None if config.fleet is not None else await stack.enter_async_context(context.client())
         server = EventServer(users, config=config, client=client, trace=context.args.rehearse_trace)
         async with server:
             base = server.http_url
             token = "?token=YOUR_TOKEN" if config.token else ""  # the token itself is never printed
-            following = ", ".join(server.creators) or "nobody (test events and rehearsal only)"
-            context.note(context.err_style(f"following {following}", "dim"))
+            if config.fleet is not None:
+                following = ", ".join(server.creators) or "every creator"
+                context.note(context.err_style(f"{following} from the fleet at {redact(config.fleet.url)}", "dim"))
+            else:
+                following = ", ".join(server.creators) or "nobody (test events and rehearsal only)"
+                context.note(context.err_style(f"following {following}", "dim"))
             context.note(f"TikFinity-format websocket: {server.url}")
             context.note(f"our JSON stream: {server.url}events  ·  SSE: {base}/events/sse")
             context.note(f"overlays, test buttons and rehearsal: {base}/{token}")

@@ -20,12 +20,12 @@ from typing import Any
 from tiktok_webcast.fleet._names import FleetNames
 from tiktok_webcast.fleet.broker import Broker
 from tiktok_webcast.fleet.budget import WorkerBudget
-from tiktok_webcast.fleet.consumer import FleetEvent, FleetStatus, fleet_events, fleet_status
+from tiktok_webcast.fleet.consumer import FleetEvent, FleetStatus, LiveRoom, fleet_events, fleet_status
 from tiktok_webcast.fleet.errors import FleetError
 from tiktok_webcast.fleet.watchlist import WatchList
 from tiktok_webcast.fleet.worker import Worker
 
-__all__ = ["Fleet", "FleetError", "FleetEvent", "FleetNames", "FleetStatus", "Worker", "WorkerBudget"]
+__all__ = ["Fleet", "FleetError", "FleetEvent", "FleetNames", "FleetStatus", "LiveRoom", "Worker", "WorkerBudget"]
 
 
 class Fleet:

@@ -1,14 +1,20 @@
 """The connection to NATS JetStream and the buckets and stream the fleet needs, created on first use.
 
+Whoever connects binds to the buckets and stream that exist: only the first to connect creates them, with its lease
+TTL, and everyone after adopts the TTL the lease bucket has (a consumer never needs to know it, and a worker started
+with another ``--lease-ttl`` renews on the fleet's beat rather than failing on a bucket configured otherwise).
+
 nats-py runs on asyncio only, so everything in :mod:`tiktok_webcast.fleet` does too (our client runs there through
 anyio's asyncio backend).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import anyio
 import nats
@@ -27,6 +33,9 @@ log = logging.getLogger("tiktok_webcast.fleet")
 
 DUPLICATE_WINDOW = 300.0
 """Seconds the stream remembers ``Nats-Msg-Id``s: longer than any handover, so replays after one are dropped."""
+CLOSE_TIMEOUT = 5.0
+"""Seconds closing the connection may take at most (writing out what is buffered, ending a reconnection)."""
+_CLOSE_ERRORS = (nats.errors.Error, nats.js.errors.Error, OSError)
 STATUS_TTL = 60.0
 """Worker status entries vanish this long after a worker stops renewing them."""
 
@@ -79,25 +88,58 @@ class Broker:
         self._js = self._nc.jetstream()
         try:
             self._buckets = Buckets(
-                watch=await self._js.create_key_value(bucket=self.names.watch_bucket, history=1),
-                leases=await self._js.create_key_value(bucket=self.names.lease_bucket, ttl=self.lease_ttl),
-                workers=await self._js.create_key_value(bucket=self.names.worker_bucket, ttl=STATUS_TTL),
+                watch=await self._bucket(self.names.watch_bucket, history=1),
+                leases=await self._bucket(self.names.lease_bucket, ttl=self.lease_ttl),
+                workers=await self._bucket(self.names.worker_bucket, ttl=STATUS_TTL),
             )
+            await self._adopt_lease_ttl(self._buckets.leases)
             await self._ensure_stream()
         except (nats.errors.Error, nats.js.errors.Error) as error:
             await self._nc.close()
             raise FleetError(f"NATS at {redact(self.url)} has no usable JetStream: {error}") from error
+        except FleetError:
+            await self._nc.close()
+            raise
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._nc is not None:
-            self._closing = True
-            try:
-                await self._nc.drain()
-            except (nats.errors.Error, OSError):  # already closed or the broker is gone: nothing to flush
-                await self._nc.close()
+        if self._nc is None:
+            return
+        self._closing = True
+        # Shielded: a worker stopped with Ctrl-C closes from a cancelled scope, where every await would be cancelled
+        # half-way (a cancelled flush leaves nats-py a pong it cannot deliver, and its reader dies with a traceback).
+        # Not nats-py's drain(): it gathers a flush per subscription and, when a reconnect cancels those flushes (a
+        # broker that restarted), leaves that gather's exception unretrieved, another traceback. By now every publish
+        # has its ack (workers flush their outboxes) and the subscriptions are closed; close() writes out whatever is
+        # still buffered; a broker gone meanwhile has nothing more to hear.
+        with (
+            anyio.CancelScope(shield=True),
+            anyio.move_on_after(CLOSE_TIMEOUT),
+            contextlib.suppress(*_CLOSE_ERRORS),
+        ):
+            await self._nc.close()
+
+    async def _bucket(self, name: str, **config: Any) -> KeyValue:
+        """The bucket ``name`` as it exists, else created with ``config``."""
+        assert self._js is not None
+        try:
+            return await self._js.key_value(name)
+        except nats.js.errors.BucketNotFoundError:
+            pass
+        try:
+            return await self._js.create_key_value(bucket=name, **config)
+        except nats.js.errors.BadRequestError:  # another client created it meanwhile, maybe configured otherwise
+            return await self._js.key_value(name)
+
+    async def _adopt_lease_ttl(self, leases: KeyValue) -> None:
+        ttl = (await leases.status()).ttl
+        if not ttl:
+            raise FleetError(f"the lease bucket {self.names.lease_bucket!r} has no TTL: leases would never expire")
+        if ttl != self.lease_ttl:
+            log.info("the fleet's leases expire after %g s (not %g s): using its TTL", ttl, self.lease_ttl)
+            self.lease_ttl = ttl
 
     async def _ensure_stream(self) -> None:
         assert self._js is not None

@@ -16,12 +16,17 @@ class WorkerBudget:
     """Creators one worker watches at most (the best-documented operator caps a worker at 20)."""
     handshakes_per_minute: int = 30
     """Connection attempts (room lookups and websocket handshakes) one worker starts in any 60 s window."""
+    max_connecting: int = 10
+    """Connection attempts in progress at once: a slow service then slows the worker down, rather than attempts
+    piling up, timing out and starting again (which is how a loaded simulator, or TikTok, ends up serving none)."""
 
     def __post_init__(self) -> None:
         if self.max_rooms < 1:
             raise FleetError(f"max_rooms must be at least 1, not {self.max_rooms}")
         if self.handshakes_per_minute < 1:
             raise FleetError(f"handshakes_per_minute must be at least 1, not {self.handshakes_per_minute}")
+        if self.max_connecting < 1:
+            raise FleetError(f"max_connecting must be at least 1, not {self.max_connecting}")
 
 
 class HandshakeWindow:

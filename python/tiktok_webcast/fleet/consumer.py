@@ -33,6 +33,26 @@ class FleetEvent:
     """The stream sequence: increasing, so a consumer can tell order and resume."""
 
 
+ROOM_OFFLINE = "offline"
+"""A worker's word for a creator it looked at and found not live."""
+ROOM_STREAM_ENDED = "stream ended; waiting for the next one"
+"""A worker's word for a creator whose stream it followed to the end."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRoom:
+    """Where a creator is live per the workers' status (``FleetStatus.live_room``)."""
+
+    room_id: int | None
+    """The room the creator is live in; None: not live (or no worker has connected yet)."""
+    written: float
+    """When the status saying so was written (Unix seconds; 0.0 when no worker reported the creator). Workers write
+    every few seconds, so a consumer's events may be newer: only a status written after a stream was seen live
+    tells that it ended."""
+    checked_offline: bool
+    """A worker looked and found no stream (rather than not having looked yet: starting, connecting, waiting)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FleetStatus:
     watched: list[str]
@@ -46,30 +66,63 @@ class FleetStatus:
     def unclaimed(self) -> list[str]:
         return [name for name in self.watched if name not in self.holders]
 
+    def live_room(self, username: str) -> LiveRoom:
+        """Where ``username`` (any case) is live per the workers' status. During a hand-over two workers report the
+        creator: the one that has the room live wins over the one letting go."""
+        key = username.lower()
+        written, offline = 0.0, False
+        for published in self.workers.values():
+            at = published.get("at")
+            rooms = published.get("rooms")
+            if not isinstance(at, int | float) or not isinstance(rooms, dict):
+                continue
+            for name, room in rooms.items():
+                if name.lower() != key or not isinstance(room, dict):
+                    continue
+                room_id = room.get("room_id")
+                if isinstance(room_id, int) and room_id:
+                    return LiveRoom(room_id, float(at), checked_offline=False)
+                written = max(written, float(at))
+                offline = offline or room.get("state") in (ROOM_OFFLINE, ROOM_STREAM_ENDED)
+        return LiveRoom(None, written, checked_offline=offline)
+
 
 async def fleet_status(broker: Broker) -> FleetStatus:
     watched, malformed = await WatchList(broker).entries()
+    return FleetStatus(watched, malformed, await lease_holders(broker), await worker_statuses(broker))
+
+
+async def worker_statuses(broker: Broker) -> dict[str, dict[str, Any]]:
+    """Worker id -> what it last published about itself (entries vanish a minute after a worker stops)."""
     workers: dict[str, dict[str, Any]] = {}
-    for key, value in (await snapshot(broker.buckets.workers)).items():
+    for key, entry in (await snapshot(broker.buckets.workers)).items():
         try:
-            data = json.loads(value or b"{}")
+            data = json.loads(entry.value or b"{}")
         except ValueError:
             continue
         if isinstance(data, dict):
             workers[key] = data
-    return FleetStatus(watched, malformed, await lease_holders(broker), workers)
+    return workers
 
 
 async def fleet_events(
-    broker: Broker, *, durable: str = "tiktok-webcast", subjects: str | None = None, batch: int = 256
+    broker: Broker,
+    *,
+    durable: str = "tiktok-webcast",
+    subjects: str | None = None,
+    batch: int = 256,
+    from_now: bool = False,
 ) -> AsyncIterator[FleetEvent]:
     """Every event the workers published, from a durable consumer: a consumer that restarts with the same
     ``durable`` name goes on where it stopped. Each message is acknowledged once its event has been handed over
-    (and the iterator resumed), so an event is never lost to a consumer that crashed while holding it."""
+    (and the iterator resumed), so an event is never lost to a consumer that crashed while holding it.
+
+    ``from_now``: a consumer created by this call starts with the events published from now on instead of the
+    whole stream (an event server or Home Assistant wants no history); an existing one resumes either way."""
     config = ConsumerConfig(
         durable_name=durable,
         ack_policy=AckPolicy.EXPLICIT,
-        deliver_policy=DeliverPolicy.ALL,
+        deliver_policy=DeliverPolicy.NEW if from_now else DeliverPolicy.ALL,
         max_ack_pending=batch * 4,
     )
     subscription = await broker.js.pull_subscribe(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from tiktok_webcast import protocol
+from tiktok_webcast.fleet._names import FleetNames
+from tiktok_webcast.fleet.outbox import Message
 
 HEADER_MSG_ID = "Nats-Msg-Id"
 HEADER_METHOD = "Tiktok-Method"
@@ -29,3 +31,10 @@ def headers_for(event: Any, *, method: str, username: str, room_id: int) -> dict
     if msg_id:
         headers[HEADER_MSG_ID] = str(msg_id)
     return headers
+
+
+def message_for(event: Any, names: FleetNames, *, username: str, room_id: int) -> Message:
+    """What the broker receives for ``event``: its subject, its protobuf payload, and its headers."""
+    method, payload = wire_form(event)
+    headers = headers_for(event, method=method, username=username, room_id=room_id)
+    return Message(names.subject(room_id, method), payload, headers)

@@ -8,10 +8,11 @@ Install with the ``serve`` extra (``pip install tiktok-webcast[serve]``); run ``
     async with EventServer(["someone"]) as server:
         await server.serve_forever()
 
-See ``docs/serve.md``.
+With ``ServeConfig(fleet=FleetSource("nats://HOST:4222"))`` the events come from a fleet of workers
+(``tiktok_webcast.fleet``) instead of a local client. See ``docs/serve.md``.
 """
 
-from tiktok_webcast.serve.config import DEFAULT_PORT, ServeConfig, ServeConfigError, Webhook
+from tiktok_webcast.serve.config import DEFAULT_PORT, FleetSource, ServeConfig, ServeConfigError, Webhook
 from tiktok_webcast.serve.creators import Polling
 from tiktok_webcast.serve.hub import Filter
 from tiktok_webcast.serve.message import Message
@@ -26,6 +27,7 @@ __all__ = [
     "EventJsonError",
     "EventServer",
     "Filter",
+    "FleetSource",
     "Message",
     "Polling",
     "RehearsalError",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from tiktok_webcast._redact import redact
 from tiktok_webcast.exceptions import WebcastError
 from tiktok_webcast.serve.creators import Polling
 from tiktok_webcast.serve.hub import DEFAULT_QUEUE
 
-__all__ = ["DEFAULT_PORT", "ServeConfig", "ServeConfigError", "Webhook"]
+__all__ = ["DEFAULT_PORT", "FleetSource", "ServeConfig", "ServeConfigError", "Webhook"]
 
 DEFAULT_PORT = 21213
 """TikFinity's local websocket port, so its consumers find us where they look."""
@@ -45,6 +46,32 @@ class Webhook:
 
 
 @dataclass(frozen=True, slots=True)
+class FleetSource:
+    """Take the events from a fleet on NATS JetStream (``docs/fleet.md``) instead of following the creators with a
+    local client (``pip install tiktok-webcast[serve,fleet]``; the server then runs on asyncio, as nats-py does)."""
+
+    url: str
+    """The NATS server, ``nats://HOST:PORT`` (credentials in it are never shown)."""
+    prefix: str = "tiktok"
+    """The fleet's names on the broker (``tiktok-webcast fleet --prefix``)."""
+    durable: str = "tiktok-webcast-serve"
+    """The durable consumer's name: a restarted server goes on where it stopped; a new one starts with new events."""
+    watch: bool = False
+    """Add the server's creators to the fleet's watch list, so its workers watch them."""
+    status_interval: float = 5.0
+    """Seconds between reads of the fleet's status (who is live in which room)."""
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("nats://", "tls://", "ws://", "wss://")):
+            raise ServeConfigError(f"a fleet is reached at nats://HOST:PORT, not {redact(self.url)!r}")
+        if not self.durable or not self.status_interval > 0:
+            raise ServeConfigError("a fleet source needs a durable name and a positive status interval")
+
+    def __repr__(self) -> str:
+        return f"FleetSource({redact(self.url)!r}, prefix={self.prefix!r}, durable={self.durable!r})"
+
+
+@dataclass(frozen=True, slots=True)
 class ServeConfig:
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
@@ -60,6 +87,8 @@ class ServeConfig:
     """Append every message of our JSON stream here, one per line."""
     webhooks: tuple[Webhook, ...] = ()
     streak_expiry: float = 60.0
+    fleet: FleetSource | None = None
+    """Where the events come from: a fleet (see :class:`FleetSource`), or (None) a local client per creator."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

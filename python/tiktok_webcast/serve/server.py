@@ -1,5 +1,5 @@
-"""``EventServer``: follows creators and serves their events to overlays, TikFinity consumers, SSE, webhooks and a
-log, all from one process and one port.
+"""``EventServer``: follows creators (or takes their events from a fleet, ``ServeConfig.fleet``) and serves their
+events to overlays, TikFinity consumers, SSE, webhooks and a log, all from one process and one port.
 
 ::
 
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import socket
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -90,6 +91,8 @@ class EventServer:
     """Serves the events of ``creators`` (usernames) until the ``async with`` block ends.
 
     ``client`` is the :class:`TikTok` to follow them with (default: one with default options, closed at the end).
+    With ``config.fleet`` the events come from that fleet instead, and no client is made: the creators filter
+    them (none: every creator the fleet publishes).
     ``trace`` is a recorded trace the rehearsal can replay into the overlays.
     """
 
@@ -136,7 +139,8 @@ class EventServer:
         app_socket = _app_socket()
         stack = contextlib.AsyncExitStack()
         try:
-            if self._client is None:
+            following = self._fleet_task() if self.config.fleet is not None else None
+            if self._client is None and following is None:
                 self._client = await stack.enter_async_context(TikTok())
             self._tasks = await stack.enter_async_context(anyio.create_task_group())
             stack.callback(self._tasks.cancel_scope.cancel)
@@ -144,8 +148,12 @@ class EventServer:
             app_port = app_socket.getsockname()[1]
             self._tasks.start_soon(self._serve_http, app_socket.detach())
             self._tasks.start_soon(serve_front, listener, app_port, self._serve_stream, self.config.max_message_size)
-            for name, feed in self.feeds.items():
-                self._tasks.start_soon(follow_creator, self._client, name, feed, self.config.polling)
+            if following is not None:
+                self._tasks.start_soon(following)
+            else:
+                assert self._client is not None
+                for name, feed in self.feeds.items():
+                    self._tasks.start_soon(follow_creator, self._client, name, feed, self.config.polling)
             self._tasks.start_soon(self._tick)
             if self.config.log_path:
                 self._tasks.start_soon(write_log, self.hub, Path(self.config.log_path))
@@ -172,6 +180,34 @@ class EventServer:
 
     async def serve_forever(self) -> None:
         await self._stopped.wait()
+
+    def _fleet_task(self) -> Callable[[], Coroutine[Any, Any, None]]:
+        """The task that takes every creator's events from the fleet (imported here: nats-py is the [fleet] extra)."""
+        source = self.config.fleet
+        assert source is not None
+        if sniffio.current_async_library() != "asyncio":
+            raise ServeConfigError("a fleet is read with nats-py, which runs on asyncio: run the server there")
+        try:
+            from tiktok_webcast.serve.fromfleet import follow_fleet
+        except ImportError as error:
+            raise ServeConfigError(f"a fleet needs nats-py: pip install 'tiktok-webcast[fleet]' ({error})") from None
+
+        def feeds() -> Iterable[CreatorFeed]:
+            return list(self.feeds.values())
+
+        return functools.partial(follow_fleet, source, self.creators, self._fleet_feed, feeds, self.config.polling)
+
+    def _fleet_feed(self, username: str) -> CreatorFeed | None:
+        """The feed of a creator the fleet published: one of ours (case aside), or, serving everyone, a new one."""
+        key = username.lower()
+        for name, feed in self.feeds.items():
+            if name.lower() == key:
+                return feed
+        if self.creators or not username:
+            return None
+        feed = CreatorFeed(username, self.hub.publish, streak_expiry=self.config.streak_expiry)
+        self.feeds[username] = feed
+        return feed
 
     async def _listen(self) -> anyio.abc.Listener[anyio.abc.SocketStream]:
         """The public port, listening now: clients that connect before the front door runs wait in the backlog."""

@@ -22,6 +22,7 @@ from tiktok_webcast.simulator.ids import IdSource, make_cursor
 from tiktok_webcast.simulator.replay import ReplayFrame
 from tiktok_webcast.simulator.scenario import Creator, ServerConfig
 from tiktok_webcast.simulator.script import RoomScript, RoomStats
+from tiktok_webcast.simulator.ticker import Ticker
 
 __all__ = ["CloseOrder", "Delivery", "RawFrame", "Room", "RoomEnv", "SilenceOrder", "Subscription"]
 
@@ -93,6 +94,8 @@ class RoomEnv:
     server: ServerConfig
     ws_base: str
     media_base: str
+    ticker: Ticker = field(default_factory=Ticker)
+    """Advances every room's script: one timer for all rooms."""
 
 
 @dataclass
@@ -114,6 +117,8 @@ class Room:
     history: deque[LoggedMessage] = field(default_factory=lambda: deque(maxlen=50))
     subscribers: set[Subscription] = field(default_factory=set)
     ended: anyio.Event = field(default_factory=anyio.Event)
+    _closed: anyio.Event = field(default_factory=anyio.Event)
+    """Set once the sessions were told to close, ``end_grace`` after the end: ``run()`` then returns."""
     _welcome: list[LoggedMessage] = field(default_factory=list)
     _extra_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _stopping: bool = False
@@ -283,24 +288,33 @@ class Room:
     # ------------------------------------------------------------------------------------------ lifecycle
 
     async def run(self) -> None:
-        """Advances the script until the stream ends; then keeps sockets open ``end_grace`` seconds and closes them."""
+        """Advances the script until the stream ends; then keeps sockets open ``end_grace`` seconds and closes them.
+
+        The advancing is done by the simulator's one :class:`Ticker` (a heap of due rooms), not by a timer here: this
+        task only waits for the room to be over, running the ticker for every room while no other task does.
+        """
+        if self.script is not None and self.live:
+            self.env.ticker.call_later(self._next_wait(), self._tick)
+        await self.env.ticker.serve_until(self._closed)
+
+    def _next_wait(self) -> float:
+        """Real seconds until the next batch: the batch interval, or longer when the script has nothing due sooner."""
         clock = self.env.clock
         interval = max(self.env.server.batch_interval / clock.speed, 0.05)
-        while self.live and self.script is not None:
-            due = self.script.next_due()
-            t = clock.now() - self.started_at
-            wait = interval if due is None else max(interval, clock.real_delay(due - t))
-            with anyio.move_on_after(min(wait, 3600.0)):
-                await self.ended.wait()
-            if not self.live:
-                break
-            events = self.script.advance(clock.now() - self.started_at)
-            self.publish(events)
-            if self.script.ended:
-                self.mark_ended()
-        if self.script is None:
-            await self.ended.wait()
-        await self.close_sessions()
+        assert self.script is not None
+        due = self.script.next_due()
+        wait = interval if due is None else max(interval, clock.real_delay(due - (clock.now() - self.started_at)))
+        return min(wait, 3600.0)
+
+    def _tick(self) -> float | None:
+        if not self.live or self.script is None:
+            return None  # ended meanwhile: ``mark_ended`` has scheduled the close
+        events = self.script.advance(self.env.clock.now() - self.started_at)
+        self.publish(events)
+        if self.script.ended:
+            self.mark_ended()
+            return None
+        return self.env.clock.real() + self._next_wait()
 
     def end_now(self) -> None:
         """Ends the stream immediately (offline fault, control API): control action 3, then the usual grace."""
@@ -315,7 +329,8 @@ class Room:
             self.status = 4
             self.finish_epoch = self.env.clock.epoch_s()
             self.ended.set()
+            self.env.ticker.call_later(self.env.server.end_grace, self._close_sessions)
 
-    async def close_sessions(self) -> None:
-        await anyio.sleep(self.env.server.end_grace)
+    def _close_sessions(self) -> None:
         self.deliver(CloseOrder("close", 1000, "live ended"))
+        self._closed.set()

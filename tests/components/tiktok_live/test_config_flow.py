@@ -7,6 +7,7 @@ from custom_components.tiktok_live.const import (
     CONF_EXPOSE_CHAT,
     CONF_EXPOSE_JOINS,
     CONF_FIRE_EVENTS,
+    CONF_FLEET_WATCH,
     CONF_MIN_GIFT_DIAMONDS,
     CONF_OFFLINE_INTERVAL,
     CONF_SESSION_ID,
@@ -152,6 +153,7 @@ async def test_options(hass: HomeAssistant, sim: Simulator) -> None:
         CONF_EXPOSE_JOINS: False,
         CONF_MIN_GIFT_DIAMONDS: 100,
         CONF_OFFLINE_INTERVAL: 30,
+        CONF_FLEET_WATCH: False,  # no fleet URL: the integration connects itself
     }
     assert entry.state is ConfigEntryState.LOADED  # reloaded with the new options
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -20,6 +20,9 @@
 
 use std::collections::VecDeque;
 
+/// Input buffer capacity kept between reads; more is released once the buffer is mostly drained.
+const RETAINED_INPUT_CAPACITY: usize = 16 * 1024;
+
 use super::body::BodyReader;
 use super::frame::{self, FrameHeader, OpCode};
 use super::handshake::{self, ResponseHead};
@@ -178,8 +181,7 @@ impl WebSocket {
         };
         match result {
             Ok(()) => {
-                self.input = input;
-                self.input.drain(..consumed);
+                self.keep_unconsumed(input, consumed);
                 Ok(())
             }
             Err(error) => {
@@ -330,6 +332,17 @@ impl WebSocket {
     }
 
     /// Returns the bytes consumed, or `None` when the head is incomplete.
+    /// Keeps the bytes after `consumed` for the next call. A burst or one large frame grows the buffer; it is given
+    /// back once mostly drained, so a connection does not hold its largest read for life (measured before: 250
+    /// rooms kept 16 MiB after one 64 KiB read each, 20 rooms 20 MiB after one 1 MiB frame each).
+    fn keep_unconsumed(&mut self, mut input: Vec<u8>, consumed: usize) {
+        input.drain(..consumed);
+        if input.capacity() > RETAINED_INPUT_CAPACITY && input.len() <= input.capacity() / 4 {
+            input.shrink_to(input.len());
+        }
+        self.input = input;
+    }
+
     fn read_response_head(&mut self, input: &[u8]) -> Result<Option<usize>, Error> {
         let Some(head) = handshake::parse_response_head(input)? else {
             return Ok(None);
@@ -433,3 +446,63 @@ const _: fn() = || {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<WebSocket>();
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> WebSocket {
+        let key = *b"the sample nonce";
+        let mut ws =
+            WebSocket::new(WebSocketConfig::new("h.example", "/ws/", key, [9; 16])).unwrap();
+        let _request = ws.poll_transmit();
+        let accept = handshake::accept_key(&handshake::encode_key(&key));
+        let head = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {accept}\r\n\r\n"
+        );
+        ws.receive_data(head.as_bytes()).unwrap();
+        assert_eq!(ws.state(), State::Open);
+        ws
+    }
+
+    fn binary_frame(len: usize) -> Vec<u8> {
+        let mut frame = vec![0x82, 127];
+        frame.extend_from_slice(&(len as u64).to_be_bytes());
+        frame.resize(frame.len() + len, 7);
+        frame
+    }
+
+    #[test]
+    fn a_large_frame_does_not_pin_its_buffer() {
+        let mut ws = open();
+        let frame = binary_frame(1 << 20);
+        let (first, rest) = frame.split_at(1000);
+        ws.receive_data(first).unwrap();
+        ws.receive_data(rest).unwrap();
+        assert!(ws.events().any(|event| matches!(event, Event::Binary(_))));
+        assert!(
+            ws.input.capacity() <= RETAINED_INPUT_CAPACITY,
+            "{}",
+            ws.input.capacity()
+        );
+    }
+
+    #[test]
+    fn a_partial_frame_after_a_big_read_is_kept() {
+        let mut ws = open();
+        let mut bytes = binary_frame(200_000);
+        let next = binary_frame(100);
+        bytes.extend_from_slice(&next[..50]);
+        ws.receive_data(&bytes).unwrap();
+        assert_eq!(ws.input.len(), 50);
+        assert!(ws.input.capacity() <= RETAINED_INPUT_CAPACITY);
+        ws.receive_data(&next[50..]).unwrap();
+        assert_eq!(
+            ws.events()
+                .filter(|event| matches!(event, Event::Binary(_)))
+                .count(),
+            2
+        );
+    }
+}
