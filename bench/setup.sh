@@ -23,7 +23,7 @@ if ! "$python" -c 'import grpc_tools, google.protobuf' 2>/dev/null; then
 fi
 mkdir -p "$bench_dir/.gen"
 "$python" -m grpc_tools.protoc -I "$repo_dir/proto" --python_out "$bench_dir/.gen" \
-    "$repo_dir/proto/webcast/transport.proto" "$repo_dir/proto/webcast/messages.proto"
+    "$repo_dir"/proto/webcast/*.proto
 
 if [[ ! -x "$venv/bin/maturin" ]]; then
     "$python" -m pip install --quiet 'maturin>=1.5,<2'
@@ -32,7 +32,8 @@ fi
 # Always rebuild ours (cargo makes it quick when nothing changed; a stale build would measure old code). A wheel, not
 # `maturin develop`, whose editable install would write the extension into python/tiktok_webcast/ for every venv.
 rm -rf "$bench_dir/.wheels"
-(cd "$repo_dir" && "$venv/bin/maturin" build --quiet --release --out "$bench_dir/.wheels")
+# The build environment of every other build here (scripts/build-env): nothing recompiles that did not change.
+(cd "$repo_dir" && . scripts/build-env && "$venv/bin/maturin" build --quiet --release --out "$bench_dir/.wheels")
 "$python" -m pip install --quiet --force-reinstall --no-deps "$bench_dir"/.wheels/tiktok_webcast-*.whl
 
 "$python" -c 'import tiktok_webcast, TikTokLive; print("bench/.venv ready:", tiktok_webcast.__name__, TikTokLive.__name__)'
