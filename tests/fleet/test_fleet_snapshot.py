@@ -53,7 +53,7 @@ class EarlyEndBucket:
 
 
 def entry(key: str, revision: int, operation: str | None = None) -> KeyValue.Entry:
-    return KeyValue.Entry("b", key, b"{}", revision, None, None, operation)
+    return KeyValue.Entry("b", key, b"{}", revision, 0, None, operation)
 
 
 async def test_an_early_end_marker_does_not_cut_the_snapshot_short() -> None:
@@ -81,3 +81,33 @@ async def test_a_real_bucket_reads_whole(nats_server: NatsServer) -> None:
         await fleet.remove("creator007")
         with anyio.fail_after(10):
             assert await fleet.watched() == [name for name in names if name != "creator007"]
+
+
+@dataclass
+class RenewedMeanwhile:
+    """A real bucket whose keys are rewritten between the snapshot's status call and its watch, as a worker renewing
+    its leases does: their new revisions come after the last message the status call saw."""
+
+    bucket: KeyValue
+    renewed: list[str]
+
+    async def status(self) -> Any:
+        status = await self.bucket.status()
+        for key in self.renewed:
+            await self.bucket.put(key, b"renewed")
+        return status
+
+    async def watchall(self) -> Any:
+        return await self.bucket.watchall()
+
+
+async def test_keys_rewritten_while_the_snapshot_starts_are_all_in_it(nats_server: NatsServer) -> None:
+    async with Fleet(nats_server.url) as fleet:
+        bucket = fleet.broker.buckets.leases
+        names = [f"creator{i:02d}" for i in range(20)]
+        for name in names:
+            await bucket.put(name, b"{}")
+        with anyio.fail_after(10):
+            result = await snapshot(cast(KeyValue, RenewedMeanwhile(bucket, names[5:15])))
+    assert sorted(result) == names
+    assert {key for key, value in result.items() if value.value == b"renewed"} == set(names[5:15])

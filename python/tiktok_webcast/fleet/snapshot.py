@@ -4,7 +4,9 @@ nats-py's watcher says "that was everything" (a ``None``) when the consumer repo
 has handled nothing yet; on a loaded machine the callback can lag behind the deliveries, and that marker comes first,
 before any entry. A worker that took such an empty or partial watch list for the truth let go of every creator it
 held (seen at 5,000 creators). So a snapshot reads until it has seen the bucket's last message, as the bucket's
-stream reported it before the watch began.
+stream reported it before the watch began, and then on until nothing is pending: keys written in between (a worker's
+renewals) come after that message, and stopping at it dropped them (a quarter to a half of one worker's leases
+missing from a 5,000-creator lease table).
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ async def snapshot(bucket: KeyValue) -> dict[str, KeyValue.Entry]:
                     entries.pop(entry.key, None)
                 else:
                     entries[entry.key] = entry
-                if (entry.revision or 0) >= last:
+                # Past the last message and nothing pending behind this one: keys rewritten after the status call (a
+                # worker renewing its leases) come after the last message, and they all count.
+                if (entry.revision or 0) >= last and not entry.delta:
                     break
         if deadline.cancelled_caught:
             # The last message may also have expired (TTL) between the two calls: the caller tries again later.

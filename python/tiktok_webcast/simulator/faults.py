@@ -8,6 +8,7 @@ periods) are handed out in order by :meth:`FaultBook.timed` for the world's faul
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -20,6 +21,7 @@ __all__ = ["TIMED_FAULTS", "FaultBook", "TimedFault"]
 logger = logging.getLogger("tiktok_webcast.simulator.faults")
 
 F = TypeVar("F")
+MAX_FIRED = 1000
 TimedFault = DropSocket | MalformedFrame | UnknownMessage | Offline | Breakage
 TIMED_FAULTS = (DropSocket, MalformedFrame, UnknownMessage, Offline, Breakage)
 """Fault kinds that fire at a time rather than on requests."""
@@ -35,7 +37,9 @@ class FaultBook:
     def __init__(self, faults: tuple[Fault, ...], clock: SimClock) -> None:
         self._clock = clock
         self._armed: list[_Armed] = []
-        self.fired: list[Fault] = []
+        self.fired: deque[Fault] = deque(maxlen=MAX_FIRED)
+        """The newest faults fired (an unlimited fault fires on every request); ``fired_count`` counts them all."""
+        self.fired_count = 0
         for fault in faults:
             self.add(fault)
 
@@ -59,10 +63,14 @@ class FaultBook:
                 armed.remaining -= 1
                 if armed.remaining <= 0:
                     self._armed.remove(armed)
-            self.fired.append(fault)
-            logger.info("fault fired: %r", fault)
+            self.record(fault)
             return fault
         return None
+
+    def record(self, fault: Fault) -> None:
+        self.fired.append(fault)
+        self.fired_count += 1
+        logger.info("fault fired: %r", fault)
 
     @staticmethod
     def timed(faults: tuple[Fault, ...]) -> list[TimedFault]:

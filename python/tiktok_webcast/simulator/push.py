@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import anyio
 import anyio.abc
@@ -27,7 +26,7 @@ from tiktok_webcast.simulator.http import Request, Response, Upgrade
 from tiktok_webcast.simulator.ids import parse_cursor
 from tiktok_webcast.simulator.rooms import CloseOrder, RawFrame, Room, SilenceOrder, Subscription
 from tiktok_webcast.simulator.scenario import DeviceBlocked, RefuseHandshake
-from tiktok_webcast.simulator.sessions import AckRecord, HeartbeatRecord, SessionRecord
+from tiktok_webcast.simulator.sessions import AckRecord, HeartbeatRecord, SessionRecord, keep_recent
 from tiktok_webcast.simulator.urls import FALLBACK_PATH
 from tiktok_webcast.simulator.websocket import ServerWebSocket, WebSocketClosed
 from tiktok_webcast.simulator.world import World
@@ -37,15 +36,10 @@ __all__ = ["WS_PATH", "PushService"]
 logger = logging.getLogger("tiktok_webcast.simulator.push")
 
 WS_PATH = "/webcast/im/ws_proxy/ws_reuse_supplement/"
-MAX_PENDING_ACKS = 10_000
-MAX_RECORDS = 10_000
-"""Per session, the newest heartbeats/acks kept (a long-running demo must not grow without bound)."""
-MAX_CLOSED_SESSIONS = 10_000
-
-
-def _trim(items: list[Any]) -> None:
-    if len(items) > MAX_RECORDS:
-        del items[: len(items) - MAX_RECORDS]
+MAX_PENDING_ACKS = 256
+"""Per session, the newest frames awaiting an ack (a client that never acks must not grow the record)."""
+MAX_CLOSED_SESSIONS = 1000
+"""Closed session records kept (the newest), besides every open one."""
 
 
 def _refuse(reason: str, *, status: int = 200, message: str = "", handshake_status: int = 0) -> Response:
@@ -193,12 +187,7 @@ class _Session:
         self.tg: anyio.abc.TaskGroup | None = None
 
     async def run(self) -> None:
-        sessions = self.world.sessions
-        sessions.append(self.record)
-        if len(sessions) > 2 * MAX_CLOSED_SESSIONS:
-            closed = [s for s in sessions if not s.open]
-            drop = {id(s) for s in closed[: len(closed) - MAX_CLOSED_SESSIONS]}
-            sessions[:] = [s for s in sessions if id(s) not in drop]
+        self.world.sessions.append(self.record)
         try:
             async with anyio.create_task_group() as tg:
                 self.tg = tg
@@ -217,6 +206,17 @@ class _Session:
                 record.close_code = self.ws.close_code
                 record.close_reason = self.ws.close_reason
                 record.closed_by = self.ws.closed_by
+                self._forget_old_sessions()
+
+    def _forget_old_sessions(self) -> None:
+        """Keeps the newest ``MAX_CLOSED_SESSIONS`` closed records; pruned in bulk, so a close costs O(1) on average."""
+        world = self.world
+        world.closed_sessions += 1
+        if world.closed_sessions > 2 * MAX_CLOSED_SESSIONS:
+            closed = [s for s in world.sessions if not s.open]
+            drop = {id(s) for s in closed[: len(closed) - MAX_CLOSED_SESSIONS]}
+            world.sessions[:] = [s for s in world.sessions if id(s) not in drop]
+            world.closed_sessions = MAX_CLOSED_SESSIONS
 
     def _stop(self) -> None:
         if self.tg is not None:
@@ -229,7 +229,7 @@ class _Session:
             while True:
                 message = await self.ws.receive()
                 if isinstance(message, str):
-                    self.record.unexpected_frames.append("text message")
+                    self._unexpected("text message")
                     continue
                 await self._handle_frame(message)
         except WebSocketClosed:
@@ -241,7 +241,7 @@ class _Session:
         try:
             frame = protocol.decode_push_frame(data)
         except WebcastError as exc:
-            record.unexpected_frames.append(f"undecodable frame: {exc}")
+            self._unexpected(f"undecodable frame: {exc}")
             return
         kind = frame.payload_type
         now = self.world.clock.real()
@@ -250,21 +250,20 @@ class _Session:
                 room_id, seq = protocol.decode_heartbeat(frame.payload)
             except WebcastError:
                 room_id, seq = 0, 0
-            record.heartbeats.append(HeartbeatRecord(now, room_id, seq))
-            _trim(record.heartbeats)
+            keep_recent(record.heartbeats, HeartbeatRecord(now, room_id, seq))
+            record.heartbeat_count += 1
             self.last_heartbeat = now
             await self._send(protocol.encode_push_frame(frame.payload, payload_type="hb"))
         elif kind == "im_enter_room":
             try:
                 room_id, unique_id, cursor = protocol.decode_enter_room(frame.payload)
             except WebcastError as exc:
-                record.unexpected_frames.append(f"bad im_enter_room: {exc}")
+                self._unexpected(f"bad im_enter_room: {exc}")
                 return
             room = self.world.room(room_id)
             if room is None or not room.live:
-                record.entered.append(room_id)
-                record.enter_unique_ids.append(unique_id)
-                record.unexpected_frames.append(f"im_enter_room for room {room_id}, which is not live")
+                self._entered(room_id, unique_id)
+                self._unexpected(f"im_enter_room for room {room_id}, which is not live")
                 return
             await self._send(protocol.encode_push_frame(frame.payload, payload_type="im_enter_room_resp"))
             if self.room is not room:
@@ -273,19 +272,27 @@ class _Session:
                     resume = self.handshake.resume_seq
                 self._enter(room, resume)
             # Recorded once the session is subscribed: a test that waits for it may publish right away.
-            record.entered.append(room_id)
-            record.enter_unique_ids.append(unique_id)
+            self._entered(room_id, unique_id)
         elif kind == "ack":
             internal_ext = frame.payload.decode("utf-8", "replace")
             expected = record.pending_acks.get(frame.log_id)
             matched = expected is not None and expected == internal_ext
             if matched:
                 del record.pending_acks[frame.log_id]
-            record.acks.append(AckRecord(now, record.id, record.room_id, frame.log_id, internal_ext, matched))
-            _trim(record.acks)
+            keep_recent(record.acks, AckRecord(now, record.id, record.room_id, frame.log_id, internal_ext, matched))
+            record.ack_count += 1
         else:
-            record.unexpected_frames.append(f"payload_type {kind!r}")
-            _trim(record.unexpected_frames)
+            self._unexpected(f"payload_type {kind!r}")
+
+    def _entered(self, room_id: int, unique_id: int) -> None:
+        record = self.record
+        keep_recent(record.entered, room_id)
+        keep_recent(record.enter_unique_ids, unique_id)
+        record.enter_count += 1
+
+    def _unexpected(self, what: str) -> None:
+        keep_recent(self.record.unexpected_frames, what)
+        self.record.unexpected_count += 1
 
     async def _watchdog(self) -> None:
         timeout = self.world.scenario.server.heartbeat_timeout

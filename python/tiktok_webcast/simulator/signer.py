@@ -266,7 +266,7 @@ class SignerHost:
             "X-Bogus": "DFSz" + secrets.token_hex(14),
             "_signature": "_02B4Z6wo00001" + secrets.token_hex(16),
         }
-        self.world.signatures.add(tokens["X-Bogus"])
+        self.world.remember_signature(tokens["X-Bogus"])
         separator = "&" if urlsplit(url).query else "?"
         signed = url + separator + "&".join(f"{k}={v}" for k, v in tokens.items())
         browser_name, _, browser_version = str(user_agent).partition("/")

@@ -30,13 +30,15 @@ from tiktok_webcast.simulator.scenario import (
     UnknownMessage,
 )
 from tiktok_webcast.simulator.script import RoomScript, ViewerPool
-from tiktok_webcast.simulator.sessions import SessionRecord
+from tiktok_webcast.simulator.sessions import SessionRecord, keep_recent
 from tiktok_webcast.simulator.urls import SimulatorUrls
 from tiktok_webcast.trace import read_trace
 
 __all__ = ["CreatorState", "RouteToken", "World"]
 
 logger = logging.getLogger("tiktok_webcast.simulator")
+
+MAX_SIGNATURES = 10_000
 
 
 @dataclass
@@ -48,6 +50,7 @@ class CreatorState:
     """The current room, or the last one after the stream ended (None if never live)."""
     generation: int = 0
     room_ids: list[int] = field(default_factory=list)
+    """The creator's rooms, oldest first (the newest ``RECENT_RECORDS``)."""
 
     @property
     def live(self) -> bool:
@@ -85,9 +88,12 @@ class World:
         self.by_user_id: dict[int, CreatorState] = {}
         self.rooms: dict[int, Room] = {}
         self.sessions: list[SessionRecord] = []
+        """Every open session and the newest closed ones (``push.MAX_CLOSED_SESSIONS``), oldest first."""
+        self.closed_sessions = 0
+        """Closed records in ``sessions`` (at least; pruning resets it)."""
         self.route_tokens: dict[str, RouteToken] = {}
-        self.signatures: set[str] = set()
-        """X-Bogus values this simulator's signer issued (checked on ``signed_paths``)."""
+        self.signatures: dict[str, None] = {}
+        """X-Bogus values the signer issued (the newest ``MAX_SIGNATURES``), checked on ``signed_paths``."""
         self.rooms_by_stream: dict[int, Room] = {}
         self.switches: dict[str, str] = {}
         """Fault-pack switches that are on: name -> creator it is limited to ('' = every room)."""
@@ -171,6 +177,12 @@ class World:
         allowed = self.scenario.server.session_ids
         return bool(session) and (not allowed or session in allowed)
 
+    def remember_signature(self, x_bogus: str) -> None:
+        signatures = self.signatures
+        signatures[x_bogus] = None
+        if len(signatures) > MAX_SIGNATURES:
+            del signatures[next(iter(signatures))]
+
     def issue_route(self, room: Room, resume_seq: int | None) -> dict[str, str]:
         if len(self.route_tokens) > 10_000:
             ttl = self.scenario.server.signed_url_ttl
@@ -222,7 +234,7 @@ class World:
         self.rooms[room_id] = room
         self.rooms_by_stream[room.stream_id] = room
         state.room = room
-        state.room_ids.append(room_id)
+        keep_recent(state.room_ids, room_id)
         logger.info("@%s is live in room %d", creator.username, room_id)
         return room
 
@@ -291,8 +303,7 @@ class World:
 
     def apply(self, fault: Fault) -> None:
         """Fires a time-based fault now (the fault timer, or the control API)."""
-        self.faults.fired.append(fault)
-        logger.info("fault fired: %r", fault)
+        self.faults.record(fault)
         if isinstance(fault, DropSocket):
             for room in self.rooms_named(fault.room):
                 room.deliver(CloseOrder(fault.mode, fault.code, fault.reason))
