@@ -308,7 +308,7 @@ def measure(
 
 
 def community_schema() -> Callable[[str], type | None]:
-    from conftest import v3_classes
+    from tests.engine.conftest import v3_classes
 
     def message_class(name: str) -> type | None:
         candidates = v3_classes().get(name, [])
