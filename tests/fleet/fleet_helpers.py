@@ -124,3 +124,19 @@ async def running(worker: Worker) -> AsyncIterator[anyio.CancelScope]:
         tasks.start_soon(run)
         yield scope
         scope.cancel()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # nats-py runs on asyncio only
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A real nats-server with JetStream on a free port and a temporary store, stopped after the test."""
+    server = NatsServer(tmp_path / "jetstream")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

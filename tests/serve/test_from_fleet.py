@@ -8,15 +8,14 @@ from __future__ import annotations
 import json
 import re
 import signal
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 from tests.client.test_cli_commands import Running, run_cli, running_cli
-from tests.fleet.fleet_helpers import NatsServer
+from tests.fleet.fleet_helpers import NatsServer, anyio_backend, nats_server
 from tests.serve.tikfinity_consumer import parse
 from tests.serve.wsclient import TextSocket, open_text_socket
 from tests.simulator.sim_helpers import scenario
@@ -28,25 +27,11 @@ from tiktok_webcast.serve import EventServer, FleetSource, ServeConfig, ServeCon
 from tiktok_webcast.simulator import SCRIPT_PRESETS, Creator, Simulator
 
 pytestmark = pytest.mark.anyio
+__all__ = ["anyio_backend", "nats_server"]  # fixtures from the fleet tests
 
 FAN = User(id=42, username="fan42", nickname="Fan")
 # What the alerts overlay asks for (overlay.js): finished streaks and totals, batched.
 ALERTS_FEED = "events?creator=alice&type=GiftStreak,Stats&batch=1"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # nats-py runs on asyncio only
-
-
-@pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    server = NatsServer(tmp_path / "jetstream")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def chat(msg_id: int, text: str) -> ChatEvent:
