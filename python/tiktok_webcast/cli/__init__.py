@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from tiktok_webcast.cli._app import (
     Context,
     build_parser,
-    configure_logging,
+    cli_logging,
     get_command,
     make_context,
     print_usage_error,
@@ -41,28 +41,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         stream_is_utf8_safe(stream)
     context: Context | None = None
-    try:
-        warnings = configure_logging(args.verbose, sys.stderr, Style(colour_wanted(sys.stderr, args.color)))
-        context = make_context(args, sys.stdout, sys.stderr, warnings)
-        return run_command(get_command(args), context)
-    except UsageError as error:
-        print_usage_error(parser, str(error))
-        return EXIT_USAGE
-    except BaseException as raised:  # the CLI explains every error instead of a traceback
-        inner = _unwrap(raised)
-        if isinstance(inner, KeyboardInterrupt):
-            return EXIT_INTERRUPTED
-        if isinstance(inner, BrokenPipeError):
-            # The reader went away (`tiktok-webcast watch | head`): not an error. Silence the final flush too.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            return EXIT_OK
-        if isinstance(inner, UsageError):
-            print_usage_error(parser, str(inner))
+    with cli_logging(args.verbose, sys.stderr, Style(colour_wanted(sys.stderr, args.color))) as warnings:
+        try:
+            context = make_context(args, sys.stdout, sys.stderr, warnings)
+            return run_command(get_command(args), context)
+        except UsageError as error:
+            print_usage_error(parser, str(error))
             return EXIT_USAGE
-        if not isinstance(inner, Exception):
-            raise  # SystemExit, GeneratorExit: not ours to explain
-        return _report(inner, context)
+        except BaseException as raised:  # the CLI explains every error instead of a traceback
+            inner = _unwrap(raised)
+            if isinstance(inner, KeyboardInterrupt):
+                return EXIT_INTERRUPTED
+            if isinstance(inner, BrokenPipeError):
+                # The reader went away (`tiktok-webcast watch | head`): not an error. Silence the final flush too.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                return EXIT_OK
+            if isinstance(inner, UsageError):
+                print_usage_error(parser, str(inner))
+                return EXIT_USAGE
+            if not isinstance(inner, Exception):
+                raise  # SystemExit, GeneratorExit: not ours to explain
+            return _report(inner, context)
 
 
 def _unwrap(error: BaseException) -> BaseException:

@@ -7,7 +7,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -164,21 +165,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(verbose: int, stream: TextIO, style: Style) -> WarningLines | None:
-    """Without ``-v``: the library's warnings as styled lines with a hint (returned). With ``-v``: log lines with
-    the time and the logger, for diagnosis."""
+@contextmanager
+def cli_logging(verbose: int, stream: TextIO, style: Style) -> Iterator[WarningLines | None]:
+    """Without ``-v``: the library's warnings as styled lines with a hint (yielded). With ``-v``: log lines with
+    the time and the logger, for diagnosis. The library's logger is given back as it was afterwards: a program that
+    calls ``main()`` keeps its own logging, and nothing writes to this run's stream once it is closed."""
     root = logging.getLogger("tiktok_webcast")
+    handlers, level, propagate = root.handlers[:], root.level, root.propagate
     root.propagate = False
-    if verbose == 0:
-        warnings = WarningLines(stream, style)
-        root.handlers[:] = [warnings]
-        root.setLevel(logging.WARNING)
-        return warnings
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
-    return None
+    try:
+        if verbose == 0:
+            warnings = WarningLines(stream, style)
+            root.handlers[:] = [warnings]
+            root.setLevel(logging.WARNING)
+            yield warnings
+        else:
+            handler = logging.StreamHandler(stream)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+            root.handlers[:] = [handler]
+            root.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+            yield None
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        root.propagate = propagate
 
 
 def make_context(args: argparse.Namespace, out: TextIO, err: TextIO, warnings: WarningLines | None = None) -> Context:
