@@ -156,6 +156,32 @@ async def test_top_gifters_likes_and_viewers(serve: Any) -> None:
     assert results["viewers.html"].replace(",", "").isdigit()
 
 
+async def test_counter_page_counts_what_its_name_or_parameter_picks(serve: Any) -> None:
+    """likes.html and viewers.html are one page (counter.html) served under two names: each shows its own total and
+    its own test button, and ?counter= picks one on counter.html."""
+
+    async def counter(driver: Any, path: str, kind: str) -> list[str]:
+        await run(lambda: driver.get(server.http_url + "/overlays/" + path))
+        await until(driver, "return document.body.dataset.connection === 'connected'")
+        await run(lambda: driver.find_element("css selector", f"#controls button[data-kind='{kind}']").click())
+        return list(
+            await until(
+                driver,
+                "const v = document.querySelector('.value').textContent;"
+                "return v !== '0' && [v, document.querySelector('.label').textContent, document.title]",
+            )
+        )
+
+    async with serve(None, "alice") as server:
+        with chromium() as driver:
+            likes = await counter(driver, "likes.html?controls=1", "like")
+            viewers = await counter(driver, "viewers.html?controls=1", "viewers")
+            named = await counter(driver, "counter.html?counter=viewers&label=Watching&controls=1", "viewers")
+    assert likes == ["15", "Likes", "Likes \u00b7 tiktok-webcast"]
+    assert viewers == ["120", "Viewers", "Viewers \u00b7 tiktok-webcast"]
+    assert named == ["120", "Watching", "Viewers \u00b7 tiktok-webcast"]
+
+
 async def until_stats(server: EventServer, **expected: int) -> None:
     import anyio
 

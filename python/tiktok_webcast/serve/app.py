@@ -22,6 +22,8 @@ __all__ = ["build_app"]
 
 MAX_API_BODY = 16 * 1024
 OVERLAYS = ("alerts", "chat", "goal", "gifters", "likes", "viewers")
+# One page, counter.html, shown under each counter's name: the name it is served under picks the counter.
+COUNTER_PAGES = ("likes", "viewers")
 
 
 def _error(text: str, status: int = 400) -> JSONResponse:
@@ -57,6 +59,9 @@ def build_app(server: EventServer) -> Starlette:
 
     async def dashboard(request: Request) -> Response:
         return FileResponse(server.overlay_file("index.html"), media_type="text/html")
+
+    async def counter_page(request: Request) -> Response:
+        return FileResponse(server.overlay_file("counter.html"), media_type="text/html")
 
     async def overlay_page(request: Request) -> Response:
         name = request.path_params["name"]
@@ -117,6 +122,7 @@ def build_app(server: EventServer) -> Starlette:
         Route("/api/test-event", test_event, methods=["POST"]),
         Route("/api/rehearse", rehearse, methods=["POST"]),
         Route("/api/rehearse/stop", stop_rehearsal, methods=["POST"]),
+        *(Route(f"/overlays/{name}.html", counter_page) for name in COUNTER_PAGES),
         Mount("/overlays", overlays_dir, name="overlays"),
     ]
     return Starlette(routes=routes)
