@@ -29,16 +29,35 @@ async def test_connects_when_the_creator_goes_live_and_again_after_the_stream_en
     # Offline for the first second of the scenario, then live.
     later = scenario(Creator("alice", start_after=1.0, script=SCRIPT_PRESETS["silent"]))
     async with Simulator(later) as sim, serve(sim, "alice") as server:
-        async with open_text_socket(server.url + "events?type=Status") as status, open_text_socket(server.url) as tf:
-            await status.json_until(lambda m: m["event"]["state"] == "offline")
-            first = (await status.json_until(lambda m: m["event"]["state"] == "live"))[-1]["event"]["room_id"]
+        async with (
+            open_text_socket(server.url + "events?type=Status,ControlEvent") as status,
+            open_text_socket(server.url) as tf,
+        ):
+            await status.json_until(lambda m: m["event"].get("state") == "offline")
+            first = (await status.json_until(lambda m: m["event"].get("state") == "live"))[-1]["event"]["room_id"]
             await wait_following(server, sim)
             sim.go_offline("alice", duration=1.0)  # the stream ends; a new one starts a second later
             ended = await tf.json_until(lambda m: m["event"] == "streamEnd")
             assert ended[-1]["data"] == {"action": 3} and ended[-1]["creator"] == "alice"
-            await status.json_until(lambda m: m["event"]["state"] == "ended")
-            second = (await status.json_until(lambda m: m["event"]["state"] == "live"))[-1]["event"]["room_id"]
+            until_ended = await status.json_until(lambda m: m["event"].get("state") == "ended")
+            second = (await status.json_until(lambda m: m["event"].get("state") == "live"))[-1]["event"]["room_id"]
     assert first != second == str(sim.room_id("alice"))
+    # The room's own end message is passed on once: the server adds none of its own.
+    assert [m["event"]["action"] for m in until_ended if m["type"] == "ControlEvent"] == [3]
+
+
+async def test_a_stream_that_ends_while_disconnected_still_ends_for_the_consumers(serve: Any) -> None:
+    # The sockets drop, then the room ends: no end message reaches the server's client, which learns of the end
+    # from the room's status when it reconnects. The server sends the streamEnd itself, once.
+    async with Simulator(scenario()) as sim, serve(sim, "alice") as server:
+        async with open_text_socket(server.url + "events?type=ControlEvent,Status") as ours:
+            async with open_text_socket(server.url) as tf:
+                await wait_following(server, sim)
+                sim.breakage("2026-07-stream-ends-while-disconnected", room="alice")
+                ended = await tf.json_until(lambda m: m["event"] == "streamEnd")
+            seen = await ours.json_until(lambda m: m["type"] == "Status" and m["event"]["state"] == "ended")
+    assert ended[-1]["data"] == {"action": 3} and ended[-1]["creator"] == "alice"
+    assert [m["event"]["action"] for m in seen if m["type"] == "ControlEvent"] == [3]
 
 
 async def test_a_streak_is_one_giftstreak_and_totals_add_up(serve: Any) -> None:
