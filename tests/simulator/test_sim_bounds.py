@@ -1,9 +1,13 @@
 """The simulator's histories stay bounded however long it runs: a room's message log (by count and by age), each
-session's records, the closed sessions kept, fired faults and issued signatures, while the counts keep counting."""
+session's records, the closed sessions kept, a creator's rooms, fired faults and issued signatures, while the counts
+keep counting."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
+import httpx
 import pytest
 from sim_helpers import scenario, session
 
@@ -14,6 +18,7 @@ from tiktok_webcast.simulator import push as push_module
 from tiktok_webcast.simulator.clock import SimClock
 from tiktok_webcast.simulator.faults import MAX_FIRED, FaultBook
 from tiktok_webcast.simulator.ids import IdSource
+from tiktok_webcast.simulator.rest import ROOM_NOT_FOUND
 from tiktok_webcast.simulator.rooms import LOG_SIZE, LOG_WINDOW, Room, RoomEnv
 from tiktok_webcast.simulator.scenario import ServerConfig
 from tiktok_webcast.simulator.sessions import RECENT_RECORDS
@@ -150,6 +155,57 @@ async def test_closed_sessions_are_forgotten_beyond_the_bound(monkeypatch: pytes
                 kept = sim.sessions
                 assert 3 <= len(kept) <= 5  # the open one, and between 2 and 4 closed ones
                 assert kept[-1].open and [s.id for s in kept] == sorted(s.id for s in kept)
+
+
+async def test_an_open_session_is_kept_while_closed_ones_are_pruned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(push_module, "MAX_CLOSED_SESSIONS", 2)
+    with anyio.fail_after(30):
+        async with Simulator(scenario()) as sim:
+            room_id = sim.room_id("alice")
+            async with session(sim, room_id) as early:
+                await early.next_msg()
+                early_id = sim.sessions[-1].id
+                for _ in range(9):
+                    async with session(sim, room_id) as client:
+                        await client.next_msg()
+                        record = sim.sessions[-1]
+                    await sim.wait_until(lambda record=record: not record.open)
+                kept = sim.sessions
+                oldest_open = kept[0].open  # records are live: read before the session closes
+                sim.inject("alice", chat(1))
+                delivered = await early.next_msg()
+    assert 3 <= len(kept) <= 5  # the oldest, still open, and between 2 and 4 closed ones
+    assert kept[0].id == early_id and oldest_open
+    assert [e.comment for e in delivered.events] == ["chat 1"]
+
+
+async def test_a_creator_keeps_the_newest_rooms_and_forgets_older_ones() -> None:
+    with anyio.fail_after(30):
+        async with Simulator(scenario(server=ServerConfig(end_grace=0.0))) as sim, httpx.AsyncClient() as http:
+            assert sim.media_available
+
+            async def info(room_id: int) -> dict[str, Any]:
+                answer = await http.get(sim.urls.webcast + "/webcast/room/info/", params={"room_id": room_id})
+                return dict(answer.json())
+
+            async def stream(url: str) -> str:
+                return (await http.get(url)).text  # an ended or unknown stream: answered without ffmpeg
+
+            opened = [sim.room_id("alice")]
+            videos = [(await info(opened[0]))["data"]["stream_url"]["flv_pull_url"]["SD1"]]
+            for _ in range(RECENT_RECORDS + 2):
+                sim.restart_stream("alice")
+                opened.append(sim.room_id("alice"))
+                videos.append((await info(opened[-1]))["data"]["stream_url"]["flv_pull_url"]["SD1"])
+            remembered = sim.room_ids("alice")
+            forgotten_newest, remembered_oldest, current = [await info(opened[i]) for i in (2, 3, -1)]
+            forgotten_video, remembered_video = await stream(videos[2]), await stream(videos[3])
+    assert len(set(opened)) == RECENT_RECORDS + 3
+    assert remembered == opened[3:]
+    assert forgotten_newest["status_code"] == ROOM_NOT_FOUND
+    assert (remembered_oldest["status_code"], remembered_oldest["data"]["status"]) == (0, 4)  # ended
+    assert (current["status_code"], current["data"]["status"]) == (0, 2)  # live
+    assert (forgotten_video, remembered_video) == ("no such stream\n", "this LIVE has ended\n")
 
 
 async def test_pending_acks_keep_the_newest() -> None:

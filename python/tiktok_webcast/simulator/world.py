@@ -30,7 +30,7 @@ from tiktok_webcast.simulator.scenario import (
     UnknownMessage,
 )
 from tiktok_webcast.simulator.script import RoomScript, ViewerPool
-from tiktok_webcast.simulator.sessions import SessionRecord, keep_recent
+from tiktok_webcast.simulator.sessions import RECENT_RECORDS, SessionRecord, keep_recent
 from tiktok_webcast.simulator.urls import SimulatorUrls
 from tiktok_webcast.trace import read_trace
 
@@ -50,7 +50,7 @@ class CreatorState:
     """The current room, or the last one after the stream ended (None if never live)."""
     generation: int = 0
     room_ids: list[int] = field(default_factory=list)
-    """The creator's rooms, oldest first (the newest ``RECENT_RECORDS``)."""
+    """The creator's rooms, oldest first (the newest ``RECENT_RECORDS``; older ones are forgotten)."""
 
     @property
     def live(self) -> bool:
@@ -234,9 +234,18 @@ class World:
         self.rooms[room_id] = room
         self.rooms_by_stream[room.stream_id] = room
         state.room = room
+        if len(state.room_ids) >= RECENT_RECORDS:
+            self._forget_room(state.room_ids[0])
         keep_recent(state.room_ids, room_id)
         logger.info("@%s is live in room %d", creator.username, room_id)
         return room
+
+    def _forget_room(self, room_id: int) -> None:
+        """Forgets an ended room that left its creator's ``room_ids`` (and its log): a creator who restarts for hours
+        keeps the newest ``RECENT_RECORDS`` rooms, and an older id answers as a room that does not exist."""
+        room = self.rooms.pop(room_id, None)
+        if room is not None:
+            self.rooms_by_stream.pop(room.stream_id, None)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         async with anyio.create_task_group() as tg:
