@@ -23,7 +23,7 @@ from tiktok_webcast.simulator.rooms import LOG_SIZE, LOG_WINDOW, Room, RoomEnv
 from tiktok_webcast.simulator.scenario import ServerConfig
 from tiktok_webcast.simulator.sessions import RECENT_RECORDS
 from tiktok_webcast.simulator.urls import SimulatorUrls
-from tiktok_webcast.simulator.world import MAX_SIGNATURES, World
+from tiktok_webcast.simulator.world import MAX_ROUTE_TOKENS, MAX_SIGNATURES, World
 
 pytestmark = pytest.mark.anyio
 
@@ -105,6 +105,20 @@ def test_issued_signatures_keep_the_newest() -> None:
     assert len(world.signatures) == MAX_SIGNATURES
     assert "bogus-9" not in world.signatures and "bogus-10" in world.signatures
     assert f"bogus-{MAX_SIGNATURES + 9}" in world.signatures
+
+
+def test_route_tokens_beyond_the_bound_forget_the_expired_ones() -> None:
+    clock = SteppedClock()
+    world = World(scenario(), urls=URLS, clock=clock)
+    room = quiet_room(clock)
+    old = [world.issue_route(room, None)["wrss"] for _ in range(MAX_ROUTE_TOKENS + 1)]
+    clock.t += ServerConfig().signed_url_ttl / 2
+    recent = world.issue_route(room, None)["wrss"]  # the bound is passed, but nothing has expired yet
+    assert len(world.route_tokens) == MAX_ROUTE_TOKENS + 2
+    clock.t += ServerConfig().signed_url_ttl / 2 + 1
+    fresh = world.issue_route(room, None)["wrss"]
+    assert set(world.route_tokens) == {recent, fresh}
+    assert world.check_route(recent, room.room_id) is not None and world.check_route(old[-1], room.room_id) is None
 
 
 @pytest.fixture

@@ -39,6 +39,8 @@ __all__ = ["CreatorState", "RouteToken", "World"]
 logger = logging.getLogger("tiktok_webcast.simulator")
 
 MAX_SIGNATURES = 10_000
+MAX_ROUTE_TOKENS = 10_000
+"""Route tokens kept before the expired ones are dropped (in bulk, on the next fetch)."""
 
 
 @dataclass
@@ -184,7 +186,7 @@ class World:
             del signatures[next(iter(signatures))]
 
     def issue_route(self, room: Room, resume_seq: int | None) -> dict[str, str]:
-        if len(self.route_tokens) > 10_000:
+        if len(self.route_tokens) > MAX_ROUTE_TOKENS:
             ttl = self.scenario.server.signed_url_ttl
             now = self.clock.real()
             self.route_tokens = {k: v for k, v in self.route_tokens.items() if now - v.issued <= ttl}
