@@ -57,8 +57,9 @@ async def test_a_missing_or_wrong_token_is_refused_with_a_reason(serve: Any) -> 
             for path in ("/api/status", "/events/sse", "/api/status?token=nope"):
                 response = await http.get(path)
                 assert response.status_code == 401 and "token" in response.json()["error"]
-            response = await http.post("/api/test-event", json={"kind": "chat"})
-            assert response.status_code == 401
+            for path in ("/api/test-event", "/api/rehearse", "/api/rehearse/stop"):
+                response = await http.post(path, json={"kind": "chat", "source": "demo"})
+                assert response.status_code == 401 and "token" in response.json()["error"], path
             ok = await http.get("/api/status", headers={"Authorization": f"Bearer {TOKEN}"})
             assert ok.status_code == 200
             assert (await http.get("/overlays/alerts.html")).status_code == 200  # the pages hold no data

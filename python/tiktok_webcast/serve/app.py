@@ -57,6 +57,10 @@ def build_app(server: EventServer) -> Starlette:
         problem = token_problem(server.config.token, request.headers, request.query_params)
         return unauthorized(problem) if problem is not None else None
 
+    async def guarded_body(request: Request) -> dict[str, Any] | JSONResponse:
+        """The request's JSON object, or the answer that refuses it (token, size, not JSON)."""
+        return guarded(request) or await _json_body(request)
+
     async def dashboard(request: Request) -> Response:
         return FileResponse(server.overlay_file("index.html"), media_type="text/html")
 
@@ -73,9 +77,7 @@ def build_app(server: EventServer) -> Starlette:
         return guarded(request) or JSONResponse(server.status())
 
     async def test_event(request: Request) -> Response:
-        if (denied := guarded(request)) is not None:
-            return denied
-        body = await _json_body(request)
+        body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return body
         kind = body.get("kind", "gift")
@@ -89,9 +91,7 @@ def build_app(server: EventServer) -> Starlette:
         return JSONResponse({"sent": message.as_json()})
 
     async def rehearse(request: Request) -> Response:
-        if (denied := guarded(request)) is not None:
-            return denied
-        body = await _json_body(request)
+        body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return body
         source = body.get("source", "demo")
