@@ -31,8 +31,7 @@ OVERLAY_FILES = (  # the event server's pages, served from the installed package
     "chat.html",
     "goal.html",
     "gifters.html",
-    "likes.html",
-    "viewers.html",
+    "counter.html",  # served as likes.html and viewers.html too
     "overlay.js",
     "common.css",
     "gift.svg",
