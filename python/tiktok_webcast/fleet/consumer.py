@@ -95,7 +95,7 @@ async def fleet_status(broker: Broker) -> FleetStatus:
 async def worker_statuses(broker: Broker) -> dict[str, dict[str, Any]]:
     """Worker id -> what it last published about itself (entries vanish a minute after a worker stops)."""
     workers: dict[str, dict[str, Any]] = {}
-    for key, entry in (await snapshot(broker.buckets.workers)).items():
+    for key, entry in (await snapshot(broker.js, broker.names.worker_bucket, broker.buckets.workers)).items():
         try:
             data = json.loads(entry.value or b"{}")
         except ValueError:

@@ -106,7 +106,7 @@ class Leases:
 async def lease_table(broker: Broker) -> dict[str, Lease]:
     """Every live lease, by username."""
     table: dict[str, Lease] = {}
-    for key, entry in (await snapshot(broker.buckets.leases)).items():
+    for key, entry in (await snapshot(broker.js, broker.names.lease_bucket, broker.buckets.leases)).items():
         lease = _parse(key, entry.value, entry.revision or 0)
         if lease is not None:
             table[key] = lease

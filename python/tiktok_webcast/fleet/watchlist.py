@@ -40,7 +40,7 @@ class WatchList:
         """The watched usernames, and the malformed entries found (key -> why it was skipped)."""
         usernames: list[str] = []
         malformed: dict[str, str] = {}
-        stored = await snapshot(self.broker.buckets.watch)
+        stored = await snapshot(self.broker.js, self.broker.names.watch_bucket, self.broker.buckets.watch)
         for key in sorted(stored):
             value = stored[key].value
             reason = "not a TikTok username" if not is_watch_key(key) else _entry_problem(key, value)
