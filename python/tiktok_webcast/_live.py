@@ -3,7 +3,7 @@ consumer through a bounded channel (PROTOCOL.md decisions 1, 3-5).
 
 The pieces are in their own modules: the path ladder (``_ladder``), the reconnect budget (``_reconnect``), failure
 reasons (``_failures``), one websocket session (``_session``), polling (``_polling``), stats and state changes
-(``_stats``), duplicate ids (``_dedupe``). This module wires them together.
+(``_stats``), duplicate ids (the engine's ``SeenIds``). This module wires them together.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from tiktok_webcast import protocol
-from tiktok_webcast._core import ControlEvent, UnknownEvent
-from tiktok_webcast._dedupe import SeenIds
+from tiktok_webcast._core import ChatEvent, ControlEvent, SeenIds, UnknownEvent
 from tiktok_webcast._failures import TRANSIENT_STREAM_ERRORS, FailureKind, PathFailure, classify
 from tiktok_webcast._ladder import FINAL_KINDS, Ladder
 from tiktok_webcast._liveness import Liveness, LivenessReading, LivenessSource, LiveStatus, decide, room_reading
@@ -520,10 +519,12 @@ class Live:
             await self._deliver(frame.events, frame.is_history, now)
 
     async def _deliver(self, events: list[Event], history: tuple[bool, ...], now: float) -> None:
-        self._seen.tick(now)
+        seen = self._seen
+        seen.expire(now)
         if True in history and not self._client.options.include_history:
-            events = self._drop_history(events, history)
-        batch = self._seen.keep_new(events)
+            events = self._drop_history(events, history, now)
+        # Comments get a tier of their own: a reconnect replays the newest ones, however old (_core.SeenIds).
+        batch = seen.keep_new(events, now, ChatEvent)
         self.stats.duplicates += len(events) - len(batch)
         # One pass in C over the kinds of the frame's events; the rare kinds are looked at one by one.
         kinds = set(map(type, batch))
@@ -546,12 +547,12 @@ class Live:
             log.info("%r: the stream ended", self)
             raise _StreamEnded
 
-    def _drop_history(self, events: list[Event], history: tuple[bool, ...]) -> list[Event]:
+    def _drop_history(self, events: list[Event], history: tuple[bool, ...], now: float) -> list[Event]:
         """The events not flagged as history; the ids of those dropped are remembered all the same."""
         kept: list[Event] = []
         for index, event in enumerate(events):
             if index < len(history) and history[index]:
-                if self._seen.first_time(event.msg_id):
+                if self._seen.first_time(event.msg_id, now, isinstance(event, ChatEvent)):
                     self.stats.history += 1
                 else:
                     self.stats.duplicates += 1

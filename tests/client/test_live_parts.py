@@ -1,10 +1,9 @@
-"""The connection's pure parts: the heartbeat period from Handshake-Options, duplicate ids, the path ladder and its
-circuit breakers, the reconnect budget, and how liveness readings are weighed."""
+"""The connection's pure parts: the heartbeat period from Handshake-Options, the path ladder and its circuit
+breakers, the reconnect budget, and how liveness readings are weighed (duplicate ids: test_seen_ids.py)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pytest
 
@@ -17,7 +16,6 @@ from tiktok_webcast import (
     LiveStatus,
     PathFailure,
 )
-from tiktok_webcast._dedupe import SeenIds
 from tiktok_webcast._ladder import Ladder
 from tiktok_webcast._liveness import decide
 from tiktok_webcast._polling import fetch_delay
@@ -45,63 +43,6 @@ def test_a_server_cannot_ask_for_a_heartbeat_period_outside_the_bounds(sent: str
 @pytest.mark.parametrize(("sent_ms", "used"), [(1000, 1.0), (2500, 2.5), (0, 1.0), (1, 1.0), (10**12, 30.0)])
 def test_the_fetch_interval_is_clamped(sent_ms: int, used: float) -> None:
     assert fetch_delay(sent_ms) == used
-
-
-def test_seen_ids_drop_replays_but_never_id_zero() -> None:
-    seen = SeenIds(capacity=4, max_age=60)
-    assert seen.first_time(1) and not seen.first_time(1)
-    assert seen.first_time(0) and seen.first_time(0)
-
-
-def test_seen_ids_remember_the_newest_generation_and_drop_the_one_before_whole() -> None:
-    seen = SeenIds(capacity=4, max_age=60)
-    for msg_id in range(1, 8):  # a full generation (1-4), then 5-7 in the newest
-        assert seen.first_time(msg_id)
-    assert len(seen) == 7
-    assert not seen.first_time(1) and not seen.first_time(7)  # both generations answer
-    assert seen.first_time(8)  # fills the newest: it becomes the older one and 1-4 are dropped whole
-    assert len(seen) == 4
-    assert seen.first_time(1)
-    assert not seen.first_time(5)
-
-
-@dataclass(frozen=True)
-class Message:
-    msg_id: int
-
-
-def test_seen_ids_keep_a_frames_new_events_in_order_and_remember_them() -> None:
-    seen = SeenIds(capacity=100, max_age=60)
-    first = [Message(3), Message(1), Message(2)]
-    assert seen.keep_new(first) == first
-    assert seen.keep_new([Message(2), Message(4)]) == [Message(4)]  # a replay across frames
-    assert seen.keep_new([Message(5), Message(5)]) == [Message(5)]  # a repeat within a frame
-    assert seen.keep_new([Message(0), Message(0)]) == [Message(0), Message(0)]  # no id: never matched
-    assert seen.keep_new([Message(0)]) == [Message(0)]  # and never remembered
-    assert len(seen) == 5
-    assert seen.keep_new([Message(1), Message(5)]) == []
-
-
-def test_seen_ids_keep_new_starts_a_generation_when_a_frame_fills_one() -> None:
-    seen = SeenIds(capacity=4, max_age=60)
-    seen.keep_new([Message(i) for i in range(1, 6)])  # 5 ids overshoot the capacity of 4: the newest retires
-    seen.keep_new([Message(i) for i in range(6, 11)])  # and again: 1-5 are dropped whole
-    assert seen.keep_new([Message(1), Message(6)]) == [Message(1)]
-
-
-def test_seen_ids_forget_after_two_ages_in_a_quiet_room() -> None:
-    seen = SeenIds(capacity=1000, max_age=60)
-    seen.tick(0)
-    assert seen.first_time(7)
-    seen.tick(59)
-    assert not seen.first_time(7)
-    seen.tick(60)  # the generation holding 7 becomes the older one: still remembered
-    assert not seen.first_time(7)
-    seen.tick(119)
-    assert not seen.first_time(7)
-    seen.tick(120)  # and then is dropped
-    assert len(seen) == 0
-    assert seen.first_time(7)
 
 
 def failure(path: ConnectPath, kind: FailureKind = FailureKind.NETWORK, **details: object) -> PathFailure:

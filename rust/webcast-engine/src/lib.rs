@@ -11,6 +11,7 @@ pub mod gzip;
 mod protobuf;
 pub mod push;
 pub mod response;
+pub mod seen_ids;
 pub mod view;
 
 pub use error::DecodeError;

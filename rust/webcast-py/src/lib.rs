@@ -8,6 +8,7 @@ mod classes;
 mod dataclass;
 mod errors;
 mod protocol;
+mod seen_ids;
 mod views;
 mod websocket;
 
@@ -18,5 +19,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     protocol::register(m)?;
     websocket::register(m)?;
     views::register(m)?;
+    seen_ids::register(m)?;
     Ok(())
 }
