@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -18,7 +19,8 @@ import anyio
 import pytest
 
 from tiktok_webcast import BaseUrls, TikTok
-from tiktok_webcast.fleet import Worker
+from tiktok_webcast.fleet import Fleet, Worker
+from tiktok_webcast.fleet.publish import headers_for, wire_form
 from tiktok_webcast.simulator import Creator, Scenario, Script, Simulator
 
 START_TIMEOUT = 15.0
@@ -87,6 +89,13 @@ def chatty_scenario(count: int, *, chat: float = 4.0, prefix: str = "creator") -
     return Scenario(name="fleet", seed=3, creators=creators)
 
 
+async def publish(fleet: Fleet, username: str, room_id: int, event: object) -> None:
+    """What a worker publishes for ``event`` (fleet/publish.py), without a worker."""
+    method, payload = wire_form(event)
+    headers = headers_for(event, method=method, username=username, room_id=room_id)
+    await fleet.broker.js.publish(fleet.broker.names.subject(room_id, method), payload, headers=headers)
+
+
 def client_factory(sim: Simulator) -> Callable[[], TikTok]:
     urls = BaseUrls.from_json(json.dumps(sim.urls.as_dict()))
     return lambda: TikTok(base_urls=urls, backoff_base=1.05, backoff_max=0.05, connect_timeout=5.0)
@@ -109,6 +118,27 @@ def child(command: list[str], log: Path, env: dict[str, str] | None = None) -> I
                 process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+@asynccontextmanager
+async def simulator_process(scenario_toml: str, folder: Path) -> AsyncIterator[dict[str, str]]:
+    """The simulator as a child process playing ``scenario_toml`` (its file and log in ``folder``); yields the
+    environment that points a worker process at it."""
+    scenario = folder / "fleet.toml"
+    scenario.write_text(scenario_toml)
+    command = [sys.executable, "-m", "tiktok_webcast.simulator", "--scenario", str(scenario), "--json", "--no-media"]
+    with child(command, folder / "simulator.log") as simulator:
+        assert simulator.stdout is not None
+        urls = await anyio.to_thread.run_sync(simulator.stdout.readline)
+        assert urls.startswith(b"{"), (folder / "simulator.log").read_text()
+        yield {**os.environ, "TIKTOK_WEBCAST_URLS": urls.decode().strip()}
+
+
+def worker_command(nats_url: str, *worker_options: str, lease_ttl: float | None = None) -> list[str]:
+    """``tiktok-webcast fleet worker`` on ``nats_url`` as a child process runs it."""
+    fleet_options = ["--lease-ttl", str(lease_ttl)] if lease_ttl is not None else []
+    command = [sys.executable, "-m", "tiktok_webcast.cli", "fleet", "--nats", nats_url, *fleet_options, "worker"]
+    return [*command, *worker_options]
 
 
 @asynccontextmanager

@@ -15,14 +15,13 @@ from typing import Any
 import anyio
 import pytest
 from tests.client.test_cli_commands import Running, run_cli, running_cli
-from tests.fleet.fleet_helpers import NatsServer, anyio_backend, nats_server
+from tests.fleet.fleet_helpers import NatsServer, anyio_backend, nats_server, publish
 from tests.serve.tikfinity_consumer import parse
 from tests.serve.wsclient import TextSocket, open_text_socket
 from tests.simulator.sim_helpers import scenario
 
 from tiktok_webcast import ChatEvent, GiftEvent, User
 from tiktok_webcast.fleet import Fleet
-from tiktok_webcast.fleet.publish import headers_for, wire_form
 from tiktok_webcast.serve import EventServer, FleetSource, ServeConfig, ServeConfigError
 from tiktok_webcast.simulator import SCRIPT_PRESETS, Creator, Simulator
 
@@ -151,13 +150,6 @@ async def test_a_workers_events_reach_tikfinity_consumers_and_overlays(nats_serv
 
 def is_gift(msg_id: int) -> Callable[[Any], bool]:
     return lambda m: m["event"] == "gift" and m["data"]["msgId"] == str(msg_id)
-
-
-async def publish(fleet: Fleet, username: str, room_id: int, event: object) -> None:
-    """What a worker publishes for ``event`` (fleet/publish.py), without a worker."""
-    method, payload = wire_form(event)
-    headers = headers_for(event, method=method, username=username, room_id=room_id)
-    await fleet.broker.js.publish(fleet.broker.names.subject(room_id, method), payload, headers=headers)
 
 
 async def test_a_new_server_starts_at_new_events_and_a_restarted_one_resumes(nats_server: NatsServer) -> None:

@@ -35,6 +35,8 @@ DUPLICATE_WINDOW = 300.0
 """Seconds the stream remembers ``Nats-Msg-Id``s: longer than any handover, so replays after one are dropped."""
 CLOSE_TIMEOUT = 5.0
 """Seconds closing the connection may take at most (writing out what is buffered, ending a reconnection)."""
+FLUSH_TIMEOUT = 5
+"""Seconds a round trip to the server may take."""
 _CLOSE_ERRORS = (nats.errors.Error, nats.js.errors.Error, OSError)
 STATUS_TTL = 60.0
 """Worker status entries vanish this long after a worker stops renewing them."""
@@ -152,6 +154,12 @@ class Broker:
             await self._js.stream_info(self.names.stream)
         except nats.js.errors.NotFoundError:
             await self._js.add_stream(config)
+
+    async def flush(self) -> None:
+        """A round trip to the server: it has handled what we sent, and we have received what it sent before."""
+        if self._nc is None:
+            raise FleetError("the broker is not connected: use `async with Broker(...)`")
+        await self._nc.flush(timeout=FLUSH_TIMEOUT)
 
     @property
     def js(self) -> JetStreamContext:

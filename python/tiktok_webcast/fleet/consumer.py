@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import nats.errors
 import nats.js.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from tiktok_webcast import protocol
@@ -17,9 +21,15 @@ from tiktok_webcast.events import UnknownEvent
 from tiktok_webcast.exceptions import WebcastError
 from tiktok_webcast.fleet.broker import Broker
 from tiktok_webcast.fleet.leases import lease_holders
+from tiktok_webcast.fleet.outbox import BROKER_ERRORS
 from tiktok_webcast.fleet.publish import HEADER_METHOD, HEADER_ROOM, HEADER_USERNAME
 from tiktok_webcast.fleet.snapshot import snapshot
 from tiktok_webcast.fleet.watchlist import WatchList
+
+FETCH_WAIT = 1.0
+"""Seconds a pull request waits for events."""
+GIVE_BACK_TIMEOUT = 5.0
+"""Seconds a stopping consumer may take to hand back what it holds (beyond the wait of its last pull request)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +125,8 @@ async def fleet_events(
 ) -> AsyncIterator[FleetEvent]:
     """Every event the workers published, from a durable consumer: a consumer that restarts with the same
     ``durable`` name goes on where it stopped. Each message is acknowledged once its event has been handed over
-    (and the iterator resumed), so an event is never lost to a consumer that crashed while holding it.
+    (and the iterator resumed), so an event is never lost to a consumer that crashed while holding it; one that
+    stops gives back what it was sent and did not finish (``_give_back``).
 
     ``from_now``: a consumer created by this call starts with the events published from now on instead of the
     whole stream (an event server or Home Assistant wants no history); an existing one resumes either way."""
@@ -128,13 +139,17 @@ async def fleet_events(
     subscription = await broker.js.pull_subscribe(
         subjects or broker.names.all_events, durable=durable, stream=broker.names.stream, config=config
     )
+    held: deque[Msg] = deque()
+    request_open_until = 0.0
     try:
         while True:
+            request_open_until = anyio.current_time() + FETCH_WAIT
             try:
-                messages = await subscription.fetch(batch, timeout=1.0)
+                held.extend(await subscription.fetch(batch, timeout=FETCH_WAIT))
             except (nats.errors.TimeoutError, TimeoutError):
                 continue
-            for message in messages:
+            while held:
+                message = held[0]
                 headers = message.headers or {}
                 method = headers.get(HEADER_METHOD) or message.subject.rsplit(".", 1)[-1]
                 try:
@@ -148,7 +163,28 @@ async def fleet_events(
                     sequence=message.metadata.sequence.stream,
                 )
                 await message.ack()
+                held.popleft()
     finally:
-        # Closed late (a consumer that broke out of ``async for``), the connection may be gone already.
-        with contextlib.suppress(nats.errors.Error):
-            await subscription.unsubscribe()
+        # Shielded and bounded: a consumer stopped by cancellation (a server shutting down) still gives back; closed
+        # late (a consumer that broke out of ``async for``), the connection may be gone already.
+        with anyio.CancelScope(shield=True), anyio.move_on_after(FETCH_WAIT + GIVE_BACK_TIMEOUT):
+            with contextlib.suppress(*BROKER_ERRORS):
+                await _give_back(broker, subscription, held, request_open_until)
+            with contextlib.suppress(*BROKER_ERRORS):
+                await subscription.unsubscribe()
+
+
+async def _give_back(
+    broker: Broker, subscription: JetStreamContext.PullSubscription, held: deque[Msg], request_open_until: float
+) -> None:
+    """Hands back to the stream at once what a stopping consumer was sent and did not finish, which would otherwise
+    wait out the consumer's ack wait (30 s) before the next consumer with its name gets it (a restarted event server
+    waited that long for an event published as the old one stopped): the rest of its batch, the event it was
+    handing over, and what its last pull request delivers until it expires (nats-py's requests stay open on the
+    server for their whole wait, also once they returned, and nothing can withdraw one)."""
+    await anyio.sleep_until(request_open_until)
+    await broker.flush()  # the server has sent us everything that request took
+    if subscription.pending_msgs:
+        held.extend(await subscription.fetch(subscription.pending_msgs, timeout=FETCH_WAIT))
+    for message in held:
+        await message.nak()
