@@ -4,9 +4,7 @@ and no gap in a room's events longer than that room's outage."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from contextlib import aclosing
@@ -15,7 +13,7 @@ from pathlib import Path
 import anyio
 import anyio.abc
 import pytest
-from fleet_helpers import NatsServer, child, until
+from fleet_helpers import NatsServer, child, simulator_process, until, worker_command
 
 from tiktok_webcast import BaseUrls, TikTok
 from tiktok_webcast.events import ChatEvent
@@ -40,24 +38,16 @@ script = {{ preset = "silent", chat = 1.0 }}
 
 
 async def test_a_killed_workers_rooms_move_without_loss_or_duplicates(nats_server: NatsServer, tmp_path: Path) -> None:
-    scenario = tmp_path / "fleet.toml"
-    scenario.write_text(SCENARIO)
-    simulator_command = [sys.executable, "-m", "tiktok_webcast.simulator", "--scenario", str(scenario), "--json"]
-    with child([*simulator_command, "--no-media"], tmp_path / "simulator.log") as simulator:
-        assert simulator.stdout is not None
-        urls = await anyio.to_thread.run_sync(simulator.stdout.readline)
-        assert urls.startswith(b"{"), (tmp_path / "simulator.log").read_text()
-        env = {**os.environ, "TIKTOK_WEBCAST_URLS": urls.decode().strip()}
+    async with simulator_process(SCENARIO, tmp_path) as env:
         async with Fleet(nats_server.url, lease_ttl=LEASE_TTL) as fleet:
             for i in range(1, ROOMS + 1):
                 await fleet.add(f"creator{i:04d}")  # the simulator's names for generated creators
-            worker_command = [sys.executable, "-m", "tiktok_webcast.cli", "fleet", "--nats", nats_server.url]
-            worker_command += ["--lease-ttl", str(LEASE_TTL), "worker", "--max-rooms", str(ROOMS // 2)]
-            worker_command += ["--handshakes-per-minute", "5000", "--offline-poll", "1"]
+            options = ["--max-rooms", str(ROOMS // 2), "--handshakes-per-minute", "5000", "--offline-poll", "1"]
+            command = worker_command(nats_server.url, *options, lease_ttl=LEASE_TTL)
             with (
-                child([*worker_command, "--id", "w0"], tmp_path / "w0.log", env) as victim,
-                child([*worker_command, "--id", "w1"], tmp_path / "w1.log", env),
-                child([*worker_command, "--id", "w2"], tmp_path / "w2.log", env),
+                child([*command, "--id", "w0"], tmp_path / "w0.log", env) as victim,
+                child([*command, "--id", "w1"], tmp_path / "w1.log", env),
+                child([*command, "--id", "w2"], tmp_path / "w2.log", env),
             ):
                 await _check_handover(fleet, victim, BaseUrls.from_json(env["TIKTOK_WEBCAST_URLS"]))
 

@@ -3,9 +3,7 @@ its own log lines on stderr (no traceback, no asyncio complaint about an excepti
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -13,7 +11,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from fleet_helpers import NatsServer, child
+from fleet_helpers import NatsServer, child, simulator_process, worker_command
 
 from tiktok_webcast.events import ChatEvent
 from tiktok_webcast.fleet import Fleet, FleetEvent
@@ -46,21 +44,13 @@ async def _chats_after(events: AsyncIterator[FleetEvent], after_ms: float, count
 async def test_a_worker_interrupted_after_a_broker_restart_exits_cleanly(
     nats_server: NatsServer, tmp_path: Path
 ) -> None:
-    scenario = tmp_path / "fleet.toml"
-    scenario.write_text(SCENARIO)
-    simulator_command = [sys.executable, "-m", "tiktok_webcast.simulator", "--scenario", str(scenario), "--json"]
-    with child([*simulator_command, "--no-media"], tmp_path / "simulator.log") as simulator:
-        assert simulator.stdout is not None
-        urls = await anyio.to_thread.run_sync(simulator.stdout.readline)
-        assert urls.startswith(b"{"), (tmp_path / "simulator.log").read_text()
-        env = {**os.environ, "TIKTOK_WEBCAST_URLS": urls.decode().strip()}
+    async with simulator_process(SCENARIO, tmp_path) as env:
         async with Fleet(nats_server.url, lease_ttl=3) as fleet:
             for i in range(1, 4):
                 await fleet.add(f"creator{i:04d}")
         worker_log = tmp_path / "worker.log"
-        worker_command = [sys.executable, "-m", "tiktok_webcast.cli", "fleet", "--nats", nats_server.url, "worker"]
-        worker_command += ["--id", "w0", "--handshakes-per-minute", "600", "--offline-poll", "1"]
-        with child(worker_command, worker_log, env) as worker:
+        command = worker_command(nats_server.url, "--id", "w0", "--handshakes-per-minute", "600", "--offline-poll", "1")
+        with child(command, worker_log, env) as worker:
             async with Fleet(nats_server.url) as consumer, aclosing(consumer.events(durable="shutdown")) as events:
                 with anyio.fail_after(60):
                     before = await _chats_after(events, 0, 3)
