@@ -58,15 +58,38 @@ def test_worker_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
     assert "argument --max-rooms: 0 must be at least 1" in err
 
 
-def test_status_shows_each_workers_fair_share_and_hand_overs(
+def test_status_shows_each_worker_its_rooms_and_what_waits(
     nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async def publish_status() -> None:
         async with Fleet(nats_server.url) as fleet:
-            status = {"max_rooms": 20, "fair_share": 5, "offered": 3, "handing_over": 2, "rooms": {}}
+            for name in ("alice", "bob", "carol"):
+                await fleet.add(name)
+            await fleet.broker.buckets.watch.put("dave", b"not json")
+            for name in ("alice", "bob"):
+                await fleet.broker.buckets.leases.put(name, json.dumps({"worker": "w0"}).encode())
+            rooms = {
+                "bob": {"state": "waiting 30 s for the handshake budget (1/min)", "room_id": None, "events": 0},
+                "alice": {"state": "live in room 7", "room_id": 7, "events": 12},
+            }
+            status = {
+                "max_rooms": 20,
+                "fair_share": 5,
+                "offered": 3,
+                "handing_over": 2,
+                "waiting": "room budget reached (2 rooms)",
+                "rooms": rooms,
+            }
             await fleet.broker.buckets.workers.put("w0", json.dumps(status).encode())
 
     anyio.run(publish_status, backend="asyncio")
     code, out, _ = run(capsys, nats_server, "status")
     assert code == 0
-    assert "worker w0: 0/20 rooms (fair share 5, offering 3, handing over 2)\n" in out
+    assert out.splitlines() == [
+        "3 creators watched, 2 claimed, 1 workers",
+        "worker w0: 2/20 rooms (fair share 5, offering 3, handing over 2); waiting: room budget reached (2 rooms)",
+        "  @alice: live in room 7 (12 events)",
+        "  @bob: waiting 30 s for the handshake budget (1/min) (0 events)",
+        "unclaimed (1): carol",
+        "malformed watch-list entry 'dave': the value is not JSON",
+    ]
