@@ -5,8 +5,10 @@ acknowledgement" on the server until it is delivered again, so what tells is whe
 from __future__ import annotations
 
 from contextlib import aclosing
+from functools import partial
 
 import anyio
+import nats.js.errors
 import pytest
 from fleet_helpers import NatsServer, publish, until
 from nats.js.api import ConsumerInfo
@@ -75,3 +77,36 @@ async def test_a_consumer_cancelled_while_waiting_gives_back_what_its_open_reque
         with anyio.fail_after(10):  # well within the ack wait (30 s)
             async with aclosing(fleet_events(fleet.broker, durable="waiting")) as events:
                 assert [(await anext(events)).event.msg_id for _ in range(2)] == [2, 3]
+
+
+async def test_a_consumer_that_wants_no_history_is_dropped_by_the_broker_once_unused(
+    nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(consumer_module, "FROM_NOW_INACTIVE", 1.0)
+    async with Fleet(nats_server.url) as fleet:
+
+        async def exists(durable: str) -> bool:
+            try:
+                await consumer_state(fleet, durable)
+            except nats.js.errors.NotFoundError:
+                return False
+            return True
+
+        for durable, from_now in (("live-only", True), ("everything", False)):
+
+            async def publish_once_created(durable: str = durable) -> None:
+                await until(partial(exists, durable), timeout=10, what=f"the consumer {durable!r}")
+                await publish(fleet, "alice", 7, chat(1))
+
+            async with aclosing(fleet_events(fleet.broker, durable=durable, from_now=from_now)) as events:
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(publish_once_created)
+                    with anyio.fail_after(10):
+                        await anext(events)
+
+        async def live_only_dropped() -> bool:
+            return not await exists("live-only")
+
+        await until(live_only_dropped, timeout=15, what="the unused live-only consumer dropped")
+        kept = await consumer_state(fleet, "everything")  # it resumes whenever it comes back
+        assert not kept.config.inactive_threshold

@@ -28,6 +28,9 @@ from tiktok_webcast.fleet.watchlist import WatchList
 
 FETCH_WAIT = 1.0
 """Seconds a pull request waits for events."""
+FROM_NOW_INACTIVE = 86_400.0
+"""Seconds a ``from_now`` durable consumer stays on the broker unused: it wants no history, so one left behind (an
+event server or a Home Assistant entry gone for good) is dropped after a day rather than kept for ever."""
 GIVE_BACK_TIMEOUT = 5.0
 """Seconds a stopping consumer may take to hand back what it holds (beyond the wait of its last pull request)."""
 
@@ -129,12 +132,14 @@ async def fleet_events(
     stops gives back what it was sent and did not finish (``_give_back``).
 
     ``from_now``: a consumer created by this call starts with the events published from now on instead of the
-    whole stream (an event server or Home Assistant wants no history); an existing one resumes either way."""
+    whole stream (an event server or Home Assistant wants no history); an existing one resumes either way. The
+    broker drops such a consumer once unused for ``FROM_NOW_INACTIVE`` (a day); any other one it keeps."""
     config = ConsumerConfig(
         durable_name=durable,
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.NEW if from_now else DeliverPolicy.ALL,
         max_ack_pending=batch * 4,
+        inactive_threshold=FROM_NOW_INACTIVE if from_now else None,
     )
     subscription = await broker.js.pull_subscribe(
         subjects or broker.names.all_events, durable=durable, stream=broker.names.stream, config=config
