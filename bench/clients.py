@@ -24,13 +24,7 @@ from pathlib import Path
 
 import anyio
 
-from rooms import (
-    REPLAY_SCENARIO,
-    REPLAY_USERNAME,
-    record_busy_room,
-    regroup,
-    write_replay_trace,
-)
+from rooms import REPLAY_USERNAME, prepare_busy_replay
 from rooms import simulator as simulator_process
 
 BENCH = Path(__file__).resolve().parent
@@ -82,23 +76,23 @@ async def our_client(urls: str, seconds: float, warm_up: float) -> dict[str, flo
 
 @dataclass
 class Tally:
+    """One client's rounds: what each child reported, and warnings about them."""
+
     name: str
-    events: int = 0
-    cpu: float = 0.0
-    seconds: float = 0.0
-    rounds: list[float] = field(default_factory=list)
-    """Events per CPU second, per round."""
+    results: list[dict[str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def add(self, result: dict[str, float]) -> None:
-        self.events += int(result["events"])
-        self.cpu += result["cpu"]
-        self.seconds += result["seconds"]
-        self.rounds.append(result["events"] / result["cpu"])
+    def total(self, key: str) -> float:
+        return sum(result[key] for result in self.results)
+
+    @property
+    def rounds(self) -> list[float]:
+        """Events per CPU second, per round."""
+        return [result["events"] / result["cpu"] for result in self.results]
 
     @property
     def per_cpu_second(self) -> float:
-        return self.events / self.cpu
+        return self.total("events") / self.total("cpu")
 
 
 async def child(command: list[str]) -> dict[str, float]:
@@ -112,16 +106,10 @@ async def child(command: list[str]) -> dict[str, float]:
 
 
 async def measure(args: argparse.Namespace, workdir: Path) -> tuple[list[Tally], Tally, int]:
-    recorded_path = workdir / "busy.trace.jsonl"
-    await record_busy_room(workdir, recorded_path)
-    frames = regroup(recorded_path, args.seed)
-    replay = workdir / "replay.trace.jsonl"
-    write_replay_trace(frames, replay)
-    scenario = workdir / "replay.toml"
-    scenario.write_text(REPLAY_SCENARIO.format(trace=replay, username=REPLAY_USERNAME))
+    replay = await prepare_busy_replay(workdir, args.seed)
     ours = [Tally(f"tiktok-webcast on {backend}") for backend in BACKENDS]
     peer = Tally("TikTokLive 7.0.1 on asyncio")
-    async with simulator_process("replay", str(scenario), workdir) as sim:
+    async with simulator_process("replay", str(replay.scenario), workdir) as sim:
         urls = json.dumps({name: getattr(sim.urls, name) for name in ("web", "webcast", "ws", "signer")})
         peer_command = [str(args.peer_python), str(PEER_SCRIPT), urls, REPLAY_USERNAME]
         for round_number in range(args.rounds):
@@ -138,14 +126,14 @@ async def measure(args: argparse.Namespace, workdir: Path) -> tuple[list[Tally],
                 turns.reverse()
             for tally, command in turns:
                 result = await child(command)
-                tally.add(result)
+                tally.results.append(result)
                 if result.get("reconnects") or result.get("duplicates"):
                     tally.notes.append(f"round {round_number + 1}: {result}")
                 if "messages" in result and result["messages"] != result["events"]:
                     tally.notes.append(
                         f"round {round_number + 1}: {result['events']} events for {result['messages']} messages"
                     )
-    return ours, peer, len(frames)
+    return ours, peer, len(replay.frames)
 
 
 def main() -> None:
@@ -178,7 +166,8 @@ def main() -> None:
     for tally in (*ours, peer):
         rounds = ", ".join(f"{rate:,.0f}" for rate in tally.rounds)
         print(
-            f"  {tally.name:<30}{tally.events:>14,}{tally.cpu:>14.2f}{tally.cpu / tally.seconds:>14.0%}"
+            f"  {tally.name:<30}{tally.total('events'):>14,.0f}{tally.total('cpu'):>14.2f}"
+            f"{tally.total('cpu') / tally.total('seconds'):>14.0%}"
             f"{tally.per_cpu_second:>14,.0f}{1e6 / tally.per_cpu_second:>14.2f}  {rounds}"
         )
         for note in tally.notes:

@@ -415,6 +415,31 @@ def write_replay_trace(frames: Sequence[bytes], path: Path) -> None:
             trace.ws("in", frame)
 
 
+@dataclass
+class BusyReplay:
+    """The busy room recorded and regrouped, ready for a simulator to replay (``REPLAY_USERNAME``) in a loop."""
+
+    recorded: int
+    """Events recorded."""
+    record_seconds: float
+    frames: list[bytes]
+    scenario: Path
+
+
+async def prepare_busy_replay(workdir: Path, seed: int) -> BusyReplay:
+    """What ``rooms.py``'s throughput and ``clients.py`` replay: the same frames for both."""
+    recorded_path = workdir / "busy.trace.jsonl"
+    started = time.perf_counter()
+    recorded = await record_busy_room(workdir, recorded_path)
+    record_seconds = time.perf_counter() - started
+    frames = regroup(recorded_path, seed)
+    replay = workdir / "replay.trace.jsonl"
+    write_replay_trace(frames, replay)
+    scenario = workdir / "replay.toml"
+    scenario.write_text(REPLAY_SCENARIO.format(trace=replay, username=REPLAY_USERNAME))
+    return BusyReplay(recorded, record_seconds, frames, scenario)
+
+
 class DecodeMeter:
     """``decode_push_frame`` in a tight loop over the replayed frames: the engine's rate, without any I/O."""
 
@@ -492,27 +517,20 @@ class ThroughputResult:
 
 
 async def measure_throughput(args: argparse.Namespace, workdir: Path) -> ThroughputResult:
-    recorded_path = workdir / "busy.trace.jsonl"
-    started = time.perf_counter()
-    recorded = await record_busy_room(workdir, recorded_path)
-    record_seconds = time.perf_counter() - started
-    frames = regroup(recorded_path, args.seed)
-    replay = workdir / "replay.trace.jsonl"
-    write_replay_trace(frames, replay)
+    replay = await prepare_busy_replay(workdir, args.seed)
+    frames = replay.frames
     meter = DecodeMeter(frames)
     result = ThroughputResult(
-        recorded=recorded,
-        record_seconds=record_seconds,
+        recorded=replay.recorded,
+        record_seconds=replay.record_seconds,
         frames=len(frames),
         messages=sum(len(decode_push_frame(frame).events) for frame in frames),
         bytes_per_frame=sum(map(len, frames)) / len(frames),
         decode=meter,
     )
-    scenario = workdir / "replay.toml"
-    scenario.write_text(REPLAY_SCENARIO.format(trace=replay, username=REPLAY_USERNAME))
     consumer = Consumer()
     async with (
-        simulator("replay", str(scenario), workdir) as sim,
+        simulator("replay", str(replay.scenario), workdir) as sim,
         TikTok(base_urls=sim.urls, experimental_events=True, heartbeat_interval=10.0) as tiktok,
         tiktok.track_user(REPLAY_USERNAME) as live,
         anyio.create_task_group() as tasks,
