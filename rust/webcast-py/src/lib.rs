@@ -20,3 +20,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     views::register(m)?;
     Ok(())
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
