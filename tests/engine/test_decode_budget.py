@@ -112,9 +112,10 @@ def test_every_amplifying_field_at_the_frame_limit_is_bounded_at_every_entry_poi
     print(f"peak {peak / MIB:.0f} MiB over {baseline / MIB:.0f} MiB for inputs up to {largest / MIB:.1f} MiB")
     assert largest <= FRAME_LIMIT
     assert peak <= bound
-    # The worst amplifiers (lists of users, of contributors, of whole messages) are refused, not decoded.
+    # The worst amplifiers (lists of users, of contributors, of whole messages) are refused, not decoded. (Fields
+    # events do not read, such as a chat's mentioned users, are skipped by the typed decoder: nothing to refuse.)
     refused = {o["name"] for o in outcomes if budget_refused(o)}
-    assert {"WebcastRoomUserSeqMessage.2", "WebcastChatMessage.28", "ProtoMessageFetchResult.1"} <= refused
+    assert {"WebcastRoomUserSeqMessage.2", "WebcastLinkMicMethod.45", "ProtoMessageFetchResult.1"} <= refused
 
 
 # -- one bad message in a batch ---------------------------------------------------------------------------------

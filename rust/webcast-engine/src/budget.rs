@@ -301,3 +301,24 @@ fn vec_capacity(len: u64, element: usize) -> u64 {
         .unwrap_or(u64::MAX)
         .max(smallest)
 }
+#[cfg(test)]
+mod tests {
+    use super::vec_capacity;
+
+    #[test]
+    fn vec_capacity_doubles_from_the_standard_librarys_smallest() {
+        // Bytes start at 8, elements up to 1 KiB at 4, larger ones at 1 (no list of today's schema has any).
+        for (len, element, capacity) in [
+            (0, 8, 0),
+            (1, 1, 8),
+            (9, 1, 16),
+            (1, 8, 4),
+            (5, 1024, 8),
+            (1, 1025, 1),
+            (3, 4096, 4),
+            (100, 4096, 128),
+        ] {
+            assert_eq!(vec_capacity(len, element), capacity, "{len} x {element} B");
+        }
+    }
+}

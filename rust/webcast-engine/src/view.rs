@@ -287,12 +287,12 @@ mod tests {
 
     #[test]
     fn untabled_fields_are_messages_in_views() {
-        // User.border (25) is `bytes` to the typed decoder and a BorderInfo here.
-        let user = message_type("User").unwrap();
-        let border = user.get_field(25).unwrap();
-        assert!(matches!(border.kind(), Kind::Message(m) if m.name() == "BorderInfo"));
+        // BadgeStruct.combine (23) is `bytes` to the typed decoder and a CombineBadgeStruct here.
+        let badge = message_type("BadgeStruct").unwrap();
+        let combine = badge.get_field(23).unwrap();
+        assert!(matches!(combine.kind(), Kind::Message(m) if m.name() == "CombineBadgeStruct"));
         assert_eq!(
-            crate::proto::User::default().border,
+            crate::proto::BadgeStruct::default().combine,
             Bytes::new(),
             "the typed decoder keeps it as bytes"
         );

@@ -79,8 +79,11 @@ fn the_limit_is_the_ratio_times_the_size_plus_the_base() {
 #[test]
 fn list_entries_are_charged_as_vec_capacity_grows() {
     let entry = size_of::<proto::Contributor>() as u64;
-    assert!(entry > 1024, "larger structs start at a capacity of one");
-    for (count, capacity) in [(0, 0), (1, 1), (2, 2), (3, 4), (5, 8), (100, 128)] {
+    assert!(
+        entry <= 1024,
+        "structs up to 1 KiB start at a capacity of four"
+    );
+    for (count, capacity) in [(0, 0), (1, 4), (2, 4), (4, 4), (5, 8), (100, 128)] {
         let size = decoded_size(VIEWERS, &contributors(count)).unwrap();
         assert_eq!(size, capacity * entry, "{count} entries");
     }
@@ -108,10 +111,11 @@ fn small_elements_start_at_four_and_bytes_at_eight() {
 
 #[test]
 fn lists_of_strings_count_their_entries_inside_nested_messages() {
-    // WebcastChatMessage.background_image (5) .url_list (1): repeated string. The strings' bytes are at most the
-    // input's size and are not counted; neither is content (3), a plain string.
+    // WebcastChatMessage.user (2) .avatar_thumb (9) .url_list (1): repeated string. The strings' bytes are at most
+    // the input's size and are not counted; neither is content (3), a plain string.
     let urls = [delimited(1, b"ab"), delimited(1, b"cde")].concat();
-    let payload = [delimited(5, &urls), delimited(3, b"hello")].concat();
+    let user = delimited(9, &urls);
+    let payload = [delimited(2, &user), delimited(3, b"hello")].concat();
     assert_eq!(
         decoded_size("WebcastChatMessage", &payload).unwrap(),
         4 * size_of::<String>() as u64

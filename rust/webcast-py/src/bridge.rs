@@ -1,10 +1,15 @@
 //! How engine values cross into Python and back. Each engine type names the Rust type its Python class stores
-//! (`Bridge::Py`): numbers, strings and flags as themselves, sequences as tuples (events are frozen), nested
-//! values as their classes; badges and JSON documents as [`Lazy`] values, converted on first read.
+//! (`Bridge::Py`): numbers, strings and flags as themselves; nested values (as their classes), sequences (as tuples:
+//! events are frozen), badges and JSON documents as [`Lazy`] values, converted on first read, so that an event
+//! costs the objects its reader asks for.
 
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
+use pyo3::sync::OnceLockExt;
 use pyo3::types::PyTuple;
+use pyo3::BoundObject;
 use webcast_engine::events as engine;
 
 pub(crate) trait Bridge: Sized {
@@ -37,18 +42,20 @@ macro_rules! bridge_as_itself {
 
 bridge_as_itself!(i32, i64, bool, String);
 
-impl<T: Bridge> Bridge for Option<T> {
-    type Py = Option<T::Py>;
+/// An optional nested value (a user, an image, a display text, ...): built as a Python object on first read.
+impl<T> Bridge for Option<T>
+where
+    T: Bridge + Clone + Send,
+    for<'py> T::Py: IntoPyObject<'py>,
+{
+    type Py = Lazy<Self>;
 
-    fn to_py(self, py: Python<'_>) -> PyResult<Self::Py> {
-        self.map(|value| value.to_py(py)).transpose()
+    fn to_py(self, _py: Python<'_>) -> PyResult<Self::Py> {
+        Ok(Lazy::new(self))
     }
 
     fn from_py(value: &Self::Py, py: Python<'_>) -> PyResult<Self> {
-        value
-            .as_ref()
-            .map(|value| T::from_py(value, py))
-            .transpose()
+        value.value(py)
     }
 
     fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -60,26 +67,37 @@ impl<T: Bridge> Bridge for Option<T> {
     }
 }
 
-impl<T: Bridge> Bridge for Vec<T>
+impl<T> ToPython for Option<T>
 where
+    T: Bridge + Clone + Send,
     for<'py> T::Py: IntoPyObject<'py>,
 {
-    type Py = Py<PyTuple>;
+    fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self {
+            None => Ok(py.None()),
+            Some(value) => into_object(py, value.to_py(py)?),
+        }
+    }
 
-    fn to_py(self, py: Python<'_>) -> PyResult<Self::Py> {
-        let items = self
-            .into_iter()
-            .map(|value| value.to_py(py))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyTuple::new(py, items)?.unbind())
+    fn from_python(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::extract(object)
+    }
+}
+
+/// A sequence: a tuple (events are frozen), built on first read.
+impl<T> Bridge for Vec<T>
+where
+    T: Bridge + Clone + Send,
+    for<'py> T::Py: IntoPyObject<'py>,
+{
+    type Py = Lazy<Self>;
+
+    fn to_py(self, _py: Python<'_>) -> PyResult<Self::Py> {
+        Ok(Lazy::new(self))
     }
 
     fn from_py(value: &Self::Py, py: Python<'_>) -> PyResult<Self> {
-        value
-            .bind(py)
-            .iter()
-            .map(|item| T::extract(&item))
-            .collect()
+        value.value(py)
     }
 
     fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -92,40 +110,101 @@ where
     }
 }
 
-/// A field handed to Python on its first read, then kept: decoding pays nothing for a field nobody reads.
+impl<T> ToPython for Vec<T>
+where
+    T: Bridge + Clone + Send,
+    for<'py> T::Py: IntoPyObject<'py>,
+{
+    fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let items = self
+            .into_iter()
+            .map(|value| value.to_py(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyTuple::new(py, items)?.into_any().unbind())
+    }
+
+    fn from_python(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::extract(object)
+    }
+}
+
+fn into_object<'py, V: IntoPyObject<'py>>(py: Python<'py>, value: V) -> PyResult<Py<PyAny>> {
+    Ok(value
+        .into_pyobject(py)
+        .map_err(Into::into)?
+        .into_any()
+        .unbind())
+}
+
+/// A field handed to Python on its first read, then kept: decoding pays nothing for a field nobody reads. The Rust
+/// value moves into the Python object then (no copy); reading it back as Rust afterwards goes through that object.
 pub(crate) struct Lazy<T> {
-    value: T,
-    python: PyOnceLock<Py<PyAny>>,
+    rust: Mutex<Option<T>>,
+    python: OnceLock<PyResult<Py<PyAny>>>,
 }
 
-/// What a [`Lazy`] field becomes in Python.
-pub(crate) trait ToPython {
-    fn to_python(&self, py: Python<'_>) -> PyResult<Py<PyAny>>;
+/// What a [`Lazy`] field becomes in Python, and back.
+pub(crate) trait ToPython: Sized {
+    fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>>;
+    fn from_python(object: &Bound<'_, PyAny>) -> PyResult<Self>;
 }
 
-impl<T: Clone> Lazy<T> {
-    fn new(value: T) -> Self {
+impl<T: ToPython + Clone> Lazy<T> {
+    pub(crate) fn new(value: T) -> Self {
         Self {
-            value,
-            python: PyOnceLock::new(),
+            rust: Mutex::new(Some(value)),
+            python: OnceLock::new(),
         }
     }
 
-    fn value(&self) -> T {
-        self.value.clone()
+    /// The Python object, made on the first call. The conversion runs once (another thread asking meanwhile waits,
+    /// detached from the interpreter).
+    pub(crate) fn python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let object = self.python.get_or_init_py_attached(py, || {
+            match self.rust().take() {
+                Some(value) => value.to_python(py),
+                // Only after a conversion that panicked.
+                None => Err(PyRuntimeError::new_err("this field could not be read")),
+            }
+        });
+        match object {
+            Ok(object) => Ok(object.bind(py).clone()),
+            Err(error) => Err(error.clone_ref(py)),
+        }
+    }
+
+    /// The Rust value: a copy while Python has not read it, else read back from its Python object.
+    pub(crate) fn value(&self, py: Python<'_>) -> PyResult<T> {
+        if let Some(value) = self.rust().as_ref() {
+            return Ok(value.clone());
+        }
+        T::from_python(&self.python(py)?)
+    }
+
+    fn rust(&self) -> MutexGuard<'_, Option<T>> {
+        // Held only to move or copy the value, never across Python code, so it cannot deadlock with the interpreter.
+        self.rust.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-impl<'py, T: ToPython> IntoPyObject<'py> for &Lazy<T> {
+impl<'py, T: ToPython + Clone> IntoPyObject<'py> for &Lazy<T> {
     type Target = PyAny;
     type Output = Bound<'py, PyAny>;
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let value = self
-            .python
-            .get_or_try_init(py, || self.value.to_python(py))?;
-        Ok(value.bind(py).clone())
+        self.python(py)
+    }
+}
+
+/// A payload: `bytes` on first read, without a copy until then.
+impl ToPython for bytes::Bytes {
+    fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(pyo3::types::PyBytes::new(py, &self).into_any().unbind())
+    }
+
+    fn from_python(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+        object.extract::<Vec<u8>>().map(Self::from)
     }
 }
 
@@ -137,8 +216,8 @@ impl Bridge for engine::Badges {
         Ok(Lazy::new(self))
     }
 
-    fn from_py(value: &Lazy<Self>, _py: Python<'_>) -> PyResult<Self> {
-        Ok(value.value())
+    fn from_py(value: &Lazy<Self>, py: Python<'_>) -> PyResult<Self> {
+        value.value(py)
     }
 
     fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -147,8 +226,12 @@ impl Bridge for engine::Badges {
 }
 
 impl ToPython for engine::Badges {
-    fn to_python(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(self.read().to_py(py)?.into_any())
+    fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.read().to_python(py)
+    }
+
+    fn from_python(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::extract(object)
     }
 }
 
@@ -161,8 +244,8 @@ impl Bridge for engine::Json {
         Ok(Lazy::new(self))
     }
 
-    fn from_py(value: &Lazy<Self>, _py: Python<'_>) -> PyResult<Self> {
-        Ok(value.value())
+    fn from_py(value: &Lazy<Self>, py: Python<'_>) -> PyResult<Self> {
+        value.value(py)
     }
 
     fn extract(object: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -181,7 +264,11 @@ impl Bridge for engine::Json {
 }
 
 impl ToPython for engine::Json {
-    fn to_python(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    fn from_python(object: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Self::extract(object)
+    }
+
+    fn to_python(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         if self.0.is_empty() {
             return Ok(py.None());
         }

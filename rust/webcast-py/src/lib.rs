@@ -22,3 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     seen_ids::register(m)?;
     Ok(())
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -7,6 +7,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use webcast_engine::client_frames::{self, EnterRoom};
 use webcast_engine::{FetchResponse as EngineResponse, OutgoingFrame, PushFrame as EngineFrame};
 
+use crate::bridge::Lazy;
 use crate::classes::{event_from_py, event_to_py};
 use crate::dataclass::dataclass_protocol;
 use crate::errors::decode_error;
@@ -23,7 +24,7 @@ pub struct PushFrame {
     pub headers: Py<PyTuple>,
     pub payload_encoding: String,
     pub payload_type: String,
-    pub payload: Py<PyBytes>,
+    pub(crate) payload: Lazy<Bytes>,
     pub events: Py<PyList>,
     pub is_history: Py<PyTuple>,
     pub cursor: String,
@@ -76,7 +77,7 @@ impl PushFrame {
             headers,
             payload_encoding: frame.payload_encoding,
             payload_type: frame.payload_type,
-            payload: PyBytes::new(py, &frame.payload).unbind(),
+            payload: Lazy::new(frame.payload),
             events: events_to_list(py, response.events)?,
             is_history: PyTuple::new(py, response.history)?.unbind(),
             cursor: response.cursor,

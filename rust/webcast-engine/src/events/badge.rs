@@ -158,7 +158,6 @@ impl From<&Badge> for proto::BadgeStruct {
             scene_type: saturate_i32(badge.scene),
             privilege_log_extra: (badge.level != 0).then(|| proto::PrivilegeLogExtra {
                 level: badge.level.to_string(),
-                ..Default::default()
             }),
             combine: if combine.text.is_empty() && combine.icon.is_none() {
                 Bytes::new()

@@ -112,7 +112,6 @@ impl ChatEvent {
                     emote: Some(emote.to_model()),
                 })
                 .collect(),
-            ..Default::default()
         }
     }
 }
@@ -213,9 +212,7 @@ impl GiftEvent {
                 r#type: saturate_i32(self.r#type),
                 diamond_count: saturate_i32(self.cost),
                 name: self.name.clone(),
-                ..Default::default()
             }),
-            ..Default::default()
         }
     }
 }
@@ -270,7 +267,6 @@ impl WireEvent for LikeEvent {
             count: saturate_i32(self.likes),
             total: self.total_likes,
             user: wire_user(&self.user),
-            ..Default::default()
         }
         .encode_to_vec()
     }
@@ -371,7 +367,6 @@ impl WireEvent for UserEvent {
                     ),
                     user: wire_user(&self.user),
                     action,
-                    ..Default::default()
                 }
                 .encode_to_vec()
             }
@@ -386,7 +381,6 @@ impl WireEvent for MemberEvent {
             user: wire_user(&self.user),
             member_count: saturate_i32(self.member_count),
             action: saturate_i32(self.action),
-            ..Default::default()
         }
         .encode_to_vec()
     }
@@ -419,7 +413,6 @@ impl WireEvent for ViewersEvent {
                 .collect(),
             total: self.viewers,
             total_user: self.total_viewers,
-            ..Default::default()
         }
         .encode_to_vec()
     }

@@ -85,19 +85,16 @@ impl From<&User> for proto::User {
             sec_uid: user.sec_uid.clone(),
             bio_description: user.bio.clone(),
             verified: user.verified,
-            user_attr: user.is_moderator.then(|| proto::UserAttr {
-                is_admin: true,
-                ..Default::default()
-            }),
+            user_attr: user
+                .is_moderator
+                .then_some(proto::UserAttr { is_admin: true }),
             // Real traffic carries the level in the user-grade badge only; `pay_grade` is written when no badge does.
             pay_grade: (user.gifter_level != 0
                 && user.badges.level(SCENE_USER_GRADE) != Some(user.gifter_level))
             .then(|| proto::UserHonor {
                 level: saturate_i32(user.gifter_level),
-                ..Default::default()
             }),
             badge_list: user.badges.to_wire(),
-            ..Default::default()
         }
     }
 }
@@ -120,7 +117,6 @@ impl From<&Image> for proto::ImageModel {
             uri: image.uri.clone(),
             width: saturate_i32(image.width),
             height: saturate_i32(image.height),
-            ..Default::default()
         }
     }
 }
@@ -156,7 +152,6 @@ impl Emote {
         proto::EmoteModel {
             emote_id: self.emote_id.clone(),
             image: self.image.as_ref().map(proto::ImageModel::from),
-            ..Default::default()
         }
     }
 }
