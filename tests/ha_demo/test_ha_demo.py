@@ -111,9 +111,14 @@ async def _drive(demo: dict[str, Any]) -> None:
         live, viewers, likes, gift = by_key["live"], by_key["viewers"], by_key["likes"], by_key["gift"]
         assert by_key["chat"] and by_key["join"]  # registered (disabled by default)
 
-        states = {s["entity_id"]: s for s in await client.command(type="get_states")}
-        assert states[live]["state"] == "on"
-        first_likes = int(states[likes]["state"])
+        await client.command(type="subscribe_events", event_type="state_changed")
+        current = {s["entity_id"]: s["state"] for s in await client.command(type="get_states")}
+        # Saving the entry's options (ha-demo's last step) reloads it: its entities are unavailable for a moment.
+        while current.get(live) != "on" or not current.get(likes, "").isdigit():
+            changed = (await client.next_event())["data"]
+            if changed["new_state"] is not None:
+                current[changed["entity_id"]] = changed["new_state"]["state"]
+        first_likes = int(current[likes])
 
         device_id = next(e["device_id"] for e in registry if e["entity_id"] == live)
         triggers = await client.command(type="device_automation/trigger/list", device_id=device_id)
@@ -127,7 +132,6 @@ async def _drive(demo: dict[str, Any]) -> None:
             "chat",
         }
 
-        await client.command(type="subscribe_events", event_type="state_changed")
         seen: dict[str, list[Any]] = {"viewers": [], "likes": [], "gift": []}
         deadline = asyncio.get_running_loop().time() + WATCH_SECONDS
         while not all(seen.values()):
