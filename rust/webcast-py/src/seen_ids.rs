@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyType};
 use webcast_engine::seen_ids::{self as engine, Limits};
 
-/// Message ids already delivered, bounded in count and in age; see `tiktok_webcast._dedupe`.
+/// Message ids already delivered, bounded in count and in age; the rules are the engine's (`webcast_engine::seen_ids`).
 #[pyclass(module = "tiktok_webcast._core", name = "SeenIds")]
 pub struct PySeenIds {
     inner: engine::SeenIds,
