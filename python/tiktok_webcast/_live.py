@@ -3,7 +3,8 @@ consumer through a bounded channel (PROTOCOL.md decisions 1, 3-5).
 
 The pieces are in their own modules: the path ladder (``_ladder``), the reconnect budget (``_reconnect``), failure
 reasons (``_failures``), one websocket session (``_session``), polling (``_polling``), stats and state changes
-(``_stats``), duplicate ids (the engine's ``SeenIds``). This module wires them together.
+(``_stats``), the held messages and duplicate ids (the engine's ``Inbox``, through ``_channel``). This module
+wires them together.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from typing import TYPE_CHECKING
 import anyio
 from anyio.abc import TaskGroup
 
-from tiktok_webcast import protocol
-from tiktok_webcast._channel import EventChannel
-from tiktok_webcast._core import ChatEvent, ControlEvent, SeenIds, UnknownEvent
+from tiktok_webcast._channel import EventChannel, EventReader
+from tiktok_webcast._core import Inbox, Intake
 from tiktok_webcast._failures import TRANSIENT_STREAM_ERRORS, FailureKind, PathFailure, classify
 from tiktok_webcast._ladder import FINAL_KINDS, Ladder
 from tiktok_webcast._liveness import Liveness, LivenessReading, LivenessSource, LiveStatus, decide, room_reading
@@ -34,9 +34,7 @@ from tiktok_webcast._transport import WebSocketConnection, connect_websocket
 from tiktok_webcast._wsurl import client_params, signed_url, signer_free_url, ws_headers
 from tiktok_webcast.events import Event
 from tiktok_webcast.exceptions import (
-    CapacityError,
     ConnectionLostError,
-    DecodeError,
     DeviceBlockedError,
     HandshakeRejectedError,
     NetworkError,
@@ -50,7 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tiktok_webcast.live")
 
-STREAM_ENDED_ACTIONS = (3, 4)
 SIGNER_PACING_WINDOW = 60.0
 """The signer's requests are paced per minute, so its fetch may first wait up to this long (not a failure)."""
 RETRIABLE = (WebcastError, OSError, *TRANSIENT_STREAM_ERRORS)
@@ -78,34 +75,6 @@ class _Attempt:
     gap_closed: bool = False
 
 
-class _Events:
-    """The event iterator (a plain object, not an async generator, so breaking out of it needs no cleanup)."""
-
-    def __init__(self, live: Live) -> None:
-        self._live = live
-        self._channel = live._channel
-
-    def __aiter__(self) -> _Events:
-        return self
-
-    async def __anext__(self) -> Event:
-        # What is held is taken without a scheduler pass; only an empty channel waits.
-        channel = self._channel
-        event = channel.take()
-        while event is None:
-            if not await channel.wait():
-                return self._end()
-            event = channel.take()
-        return event
-
-    def _end(self) -> Event:
-        failure = self._live._failure
-        if failure is not None:
-            # Raised as it is: its __cause__ (the last failure) stays readable.
-            raise failure
-        raise StopAsyncIteration from None
-
-
 class Live:
     """A live room being watched. Use it as an async context manager; iterate ``events``.
 
@@ -121,9 +90,8 @@ class Live:
         self.info = info
         self.state = LiveState.CONNECTING
         self.path: ConnectPath | None = None
-        self.stats = LiveStats()
+        self._stats = LiveStats()
         self._client = client
-        self._seen = SeenIds()
         self._resume = Resume()
         self._resume_refused = False
         self._failure: BaseException | None = None
@@ -135,19 +103,39 @@ class Live:
         self._budget = ReconnectBudget(
             max_failed=options.max_reconnects, backoff_base=options.backoff_base, backoff_max=options.backoff_max
         )
-        self.stats.paths = self._ladder.health
+        self._stats.paths = self._ladder.health
         self._info_at = anyio.current_time() if info is not None else None
         self._last_frame_at: float | None = None
         self._tracing = False
         self._ended_by_message = False
         self._gap_started: float | None = None
         self._gap_reason: PathFailure | None = None
-        self._channel = EventChannel(options.event_buffer)
+        inbox = Inbox(include_history=options.include_history, keep_unknown=options.experimental_events)
+        self._channel = EventChannel(inbox, options.event_buffer)
 
     def __repr__(self) -> str:
         where = f"@{self.username}" if self.username else f"room {self.room_id}"
         path = self.path.value if self.path else None
         return f"<Live {where} state={self.state.value} path={path} events={self.stats.events}>"
+
+    @property
+    def stats(self) -> LiveStats:
+        """The room's counters, brought up to date with what the engine counted."""
+        self._sync_stats()
+        return self._stats
+
+    def _sync_stats(self) -> None:
+        stats = self._stats
+        inbox = self._channel.inbox
+        counts = inbox.counts()
+        stats.frames = counts.frames
+        stats.acks = counts.acks
+        stats.events = counts.events
+        stats.duplicates = counts.duplicates
+        stats.history = counts.history
+        stats.decode_errors = counts.decode_errors
+        stats.unknown = counts.unknown
+        stats.unknown_methods.update(inbox.take_unknown_methods())
 
     async def __aenter__(self) -> Live:
         self._task_group = anyio.create_task_group()
@@ -182,7 +170,14 @@ class Live:
     def events(self) -> AsyncIterator[Event]:
         """Typed events in arrival order, without the duplicates a reconnect replays. Ends when the stream ends;
         raises :class:`ConnectionLostError` when reconnecting failed."""
-        return _Events(self)
+        return EventReader(self._channel, self._end_of_events)
+
+    def _end_of_events(self) -> Event:
+        failure = self._failure
+        if failure is not None:
+            # Raised as it is: its __cause__ (the last failure) stays readable.
+            raise failure
+        raise StopAsyncIteration from None
 
     @property
     def state_changes(self) -> AsyncIterator[StateChange]:
@@ -211,8 +206,8 @@ class Live:
                 path = self.path.value if self.path else "?"
                 return LivenessReading(source, LiveStatus.LIVE, f"a frame {age:.0f} s ago on the {path} path")
         detail = self.state.value
-        if self.stats.last_failure is not None:
-            detail += f"; last failure: {self.stats.last_failure}"
+        if self._stats.last_failure is not None:
+            detail += f"; last failure: {self._stats.last_failure}"
         return LivenessReading(source, LiveStatus.UNKNOWN, detail)
 
     async def wait_connected(self) -> None:
@@ -235,7 +230,7 @@ class Live:
             return
         change = StateChange(state, self.state, self.path, time.time(), failure, retry_in)
         self.state = state
-        self.stats.last_change = change
+        self._stats.last_change = change
         self._changes.push(change)
 
     # -- the connection supervisor ------------------------------------------------------------------------------
@@ -258,7 +253,7 @@ class Live:
                 path = next_path
         except Exception as error:
             self._failure = error
-            self._set_state(LiveState.CLOSED, failure=self.stats.last_failure)
+            self._set_state(LiveState.CLOSED, failure=self._stats.last_failure)
         finally:
             self._channel.close()
             self._connected.set()
@@ -268,12 +263,12 @@ class Live:
         """After ``attempt`` failed: the next path once the backoff passed, None when the stream ended, or the
         reason to give up raised."""
         now = anyio.current_time()
-        self.stats.failures[failure.kind] += 1
-        self.stats.last_failure = failure
+        self._stats.failures[failure.kind] += 1
+        self._stats.last_failure = failure
         if not attempt.productive:
             self._ladder.failed(failure, now)
         self._budget.reconnecting(attempt_failed=not attempt.productive)
-        self.stats.failed_attempts = self._budget.failed
+        self._stats.failed_attempts = self._budget.failed
         if attempt.connected and self._gap_started is None:
             self._gap_started = time.time()
             self._gap_reason = failure
@@ -287,9 +282,9 @@ class Live:
         delay = max(self._budget.delay(failure), circuit_wait)
         if path is not failure.path:
             log.warning("%r: failing over from the %s path to %s", self, failure.path.value, path.value)
-        log.warning("%r: %s; retry %d in %.1f s", self, failure, self.stats.reconnects + 1, delay)
+        log.warning("%r: %s; retry %d in %.1f s", self, failure, self._stats.reconnects + 1, delay)
         self._set_state(LiveState.RECONNECTING, failure=failure, retry_in=delay)
-        self.stats.reconnects += 1
+        self._stats.reconnects += 1
         await anyio.sleep(delay)
         return path
 
@@ -310,7 +305,7 @@ class Live:
             return False
         path = self.path or ConnectPath.SIGNER_FREE
         offline = PathFailure(FailureKind.OFFLINE, path, f"the room's status is {info.status}: the stream ended")
-        self.stats.failures[FailureKind.OFFLINE] += 1
+        self._stats.failures[FailureKind.OFFLINE] += 1
         self._set_state(LiveState.ENDED, failure=offline)
         log.info("%r: the stream ended while the connection was down (room status %d)", self, info.status)
         return True
@@ -337,9 +332,8 @@ class Live:
         if attempt.path is ConnectPath.POLLING:
             attempt.sent_cursor = bool(self._resume.cursor)
 
-            async def on_result(response: protocol.FetchResponse) -> None:
-                self._productive(attempt, response.is_history)
-                await self._deliver(response.events, response.is_history, time.monotonic())
+            async def on_result(body: bytes) -> None:
+                await self._take_fetch(attempt, body)
 
             await poll(
                 self._client.api,
@@ -367,30 +361,30 @@ class Live:
                 cursor=self._resume.cursor if attempt.sent_cursor else "",
                 default_interval=options.heartbeat_interval,
                 stale_timeout=options.stale_timeout,
-                on_frame=partial(self._handle_frame, attempt),
+                on_frames=partial(self._handle_frames, attempt),
                 trace=self._trace if self._tracing else None,
             )
         finally:
             await connection.aclose()
 
     def _count_empty_fetch(self) -> None:
-        self.stats.empty_fetches += 1
+        self._stats.empty_fetches += 1
 
     def _mark_connected(self, attempt: _Attempt) -> None:
         attempt.connected = True
         self._set_state(LiveState.CONNECTED)
         self._connected.set()
 
-    def _productive(self, attempt: _Attempt, history: tuple[bool, ...]) -> None:
+    def _productive(self, attempt: _Attempt, history: bool) -> None:
         """Messages came on ``attempt``: the path works, the backoff resets, and a gap before it closes."""
         if not attempt.productive:
             attempt.productive = True
             self._ladder.succeeded(attempt.path)
             self._budget.productive()
-            self.stats.failed_attempts = 0
+            self._stats.failed_attempts = 0
         self._close_gap(attempt, history)
 
-    def _close_gap(self, attempt: _Attempt, history: tuple[bool, ...]) -> None:
+    def _close_gap(self, attempt: _Attempt, history: bool) -> None:
         if attempt.gap_closed:
             return
         attempt.gap_closed = True
@@ -398,14 +392,14 @@ class Live:
             return
         # A fresh start replays recent comments flagged as history; a resume sends only what was missed. (A room
         # with no comments yet replays nothing either way, so a resume is then claimed on the cursor alone.)
-        resumed = attempt.sent_cursor and not any(history)
+        resumed = attempt.sent_cursor and not history
         gap = Gap(self._gap_started, time.time(), attempt.path, self._gap_reason, resumed)
-        self.stats.gaps.append(gap)
-        self.stats.gap_seconds += gap.seconds or 0.0
+        self._stats.gaps.append(gap)
+        self._stats.gap_seconds += gap.seconds or 0.0
         if resumed:
-            self.stats.gaps_resumed += 1
+            self._stats.gaps_resumed += 1
         else:
-            self.stats.gaps_lost += 1
+            self._stats.gaps_lost += 1
             log.warning(
                 "%r: reconnected without resuming; messages sent in the last %.1f s are lost", self, gap.seconds
             )
@@ -446,9 +440,9 @@ class Live:
         response = boot.response
         if not response.push_server:
             raise SignerError("the signer's fetch result offers no websocket (push_server is empty)")
-        self._close_gap(attempt, response.is_history)
+        self._close_gap(attempt, any(response.is_history))
         self._resume.remember(response.cursor, response.internal_ext)
-        await self._deliver(response.events, response.is_history, time.monotonic())
+        await self._take_fetch(attempt, boot.body, productive=False)
         params = client_params(self.room_id, client.user_agent, client.options.heartbeat_interval)
         return await self._connect(attempt, signed_url(response, params), client.jar.header())
 
@@ -470,79 +464,45 @@ class Live:
 
     # -- frames and events ------------------------------------------------------------------------------------
 
-    async def _handle_frame(self, attempt: _Attempt, connection: WebSocketConnection, data: bytes) -> None:
-        try:
-            frame = protocol.decode_push_frame(data)
-        except (DecodeError, CapacityError) as error:
-            self.stats.decode_errors += 1
-            log.warning("%r: dropped an undecodable frame: %s", self, error)
-            return
-        self.stats.frames += 1
-        # Not the event loop's clock: anyio.current_time() costs ~0.7 µs a call, time.monotonic() ~0.1.
-        self._last_frame_at = now = time.monotonic()
-        ack = frame.ack
-        if ack is not None:
-            if self._tracing:
-                self._trace("out", ack)
-            connection.queue(ack)
-            self.stats.acks += 1
-        if frame.payload_type == "msg":
-            if not attempt.gap_closed or not attempt.productive:
-                self._productive(attempt, frame.is_history)
-            self._resume.remember(frame.cursor, frame.internal_ext)
-            await self._deliver(frame.events, frame.is_history, now)
+    async def _handle_frames(self, attempt: _Attempt, connection: WebSocketConnection, frames: list[bytes]) -> None:
+        """The frames of one read: taken into the inbox in as few calls as the consumers' pace allows."""
+        channel = self._channel
+        taken = 0
+        while taken < len(frames) and not channel.closed:
+            # Not the event loop's clock: anyio.current_time() costs ~0.7 µs a call, time.monotonic() ~0.1.
+            self._last_frame_at = now = time.monotonic()
+            intake = channel.inbox.push_frames(frames, taken, now, channel.limit)
+            taken += intake.frames
+            acks = intake.acks
+            if acks:
+                if self._tracing:
+                    for ack in acks:
+                        self._trace("out", ack)
+                connection.queue(acks)
+            await self._handed_over(attempt, intake)
 
-    async def _deliver(self, events: list[Event], history: tuple[bool, ...], now: float) -> None:
-        seen = self._seen
-        seen.expire(now)
-        if any(history) and not self._client.options.include_history:
-            events = self._drop_history(events, history, now)
-        # Comments get a tier of their own: a reconnect replays the newest ones, however old (_core.SeenIds).
-        batch = seen.keep_new(events, now, ChatEvent)
-        self.stats.duplicates += len(events) - len(batch)
-        # One pass in C over the kinds of the frame's events; the rare kinds are looked at one by one.
-        kinds = set(map(type, batch))
-        if UnknownEvent in kinds:
-            batch = self._count_unknown(batch)
-        ended = ControlEvent in kinds and any(
-            isinstance(event, ControlEvent) and event.action in STREAM_ENDED_ACTIONS for event in batch
-        )
-        if batch:
-            self.stats.events += len(batch)
-            # A consumer that is behind makes this wait (backpressure) rather than events pile up without bound.
-            await self._channel.put(batch)
-        if ended:
+    async def _handed_over(self, attempt: _Attempt, intake: Intake, *, productive: bool = True) -> None:
+        """Acts on what the inbox took in, then lets the consumers at it (waiting while they are behind)."""
+        for error in intake.errors:
+            log.warning("%r: dropped an undecodable frame: %s", self, error)
+        if intake.results and productive:
+            if not attempt.gap_closed or not attempt.productive:
+                self._productive(attempt, bool(intake.first_has_history))
+            if intake.resume is not None:
+                self._resume.remember(*intake.resume)
+        # A consumer that is behind makes this wait (backpressure) rather than events pile up without bound.
+        await self._channel.handed_over()
+        if intake.ended:
             self._ended_by_message = True
             self._set_state(LiveState.ENDED)
             log.info("%r: the stream ended", self)
             raise _StreamEnded
 
-    def _drop_history(self, events: list[Event], history: tuple[bool, ...], now: float) -> list[Event]:
-        """The events not flagged as history; the ids of those dropped are remembered all the same."""
-        kept: list[Event] = []
-        for index, event in enumerate(events):
-            if index < len(history) and history[index]:
-                if self._seen.first_time(event.msg_id, now, isinstance(event, ChatEvent)):
-                    self.stats.history += 1
-                else:
-                    self.stats.duplicates += 1
-            else:
-                kept.append(event)
-        return kept
-
-    def _count_unknown(self, events: list[Event]) -> list[Event]:
-        """Counts the unknown messages; keeps them only with ``experimental_events``."""
-        keep = self._client.options.experimental_events
-        kept: list[Event] = []
-        for event in events:
-            if isinstance(event, UnknownEvent):
-                self.stats.unknown += 1
-                self.stats.unknown_methods[event.method] += 1
-                if not keep:
-                    log.debug("%r: unknown message %s (%d bytes)", self, event.method, len(event.payload))
-                    continue
-            kept.append(event)
-        return kept
+    async def _take_fetch(self, attempt: _Attempt, body: bytes, *, productive: bool = True) -> None:
+        """A fetch result's body from the HTTP fetch or the signer, taken in as a frame's would be; ``productive``
+        says whether it shows the path works."""
+        intake = self._channel.inbox.push_fetch(body, time.monotonic())
+        await self._handed_over(attempt, intake, productive=productive)
 
     def _trace(self, direction: str, data: bytes) -> None:
         trace = self._client.trace

@@ -39,11 +39,11 @@ async def poll(
     deadline: float,
     on_connected: Callable[[], None],
     on_empty: Callable[[], None],
-    on_result: Callable[[protocol.FetchResponse], Awaitable[None]],
+    on_result: Callable[[bytes], Awaitable[None]],
 ) -> None:
-    """Polls until an error (or ``on_result`` ends it). ``on_connected`` is called at the first answer that carries
-    a cursor; each empty answer is reported to ``on_empty``, and enough of them in a row raise
-    :class:`EmptyFetchError`."""
+    """Polls until an error (or ``on_result`` ends it); ``on_result`` gets the body of each answer that carries
+    something. ``on_connected`` is called at the first answer that carries a cursor; each empty answer is reported
+    to ``on_empty``, and enough of them in a row raise :class:`EmptyFetchError`."""
     connected = False
     empty = 0
     while True:
@@ -65,5 +65,5 @@ async def poll(
             connected = True
             on_connected()
         resume.remember(response.cursor, response.internal_ext)
-        await on_result(response)
+        await on_result(body)
         await anyio.sleep(fetch_delay(response.fetch_interval))

@@ -37,7 +37,8 @@ def heartbeat_interval(handshake_options: str | None, default: float) -> float:
     return default
 
 
-FrameHandler = Callable[[WebSocketConnection, bytes], Awaitable[None]]
+FrameHandler = Callable[[WebSocketConnection, list[bytes]], Awaitable[None]]
+"""Takes the frames of one read, in order."""
 Tracer = Callable[[str, bytes], None]
 
 STALE_CHECKS = 4
@@ -64,11 +65,11 @@ async def run_session(
     cursor: str,
     default_interval: float,
     stale_timeout: float,
-    on_frame: FrameHandler,
+    on_frames: FrameHandler,
     trace: Tracer | None,
 ) -> None:
     """Runs until the connection ends; always raises (:class:`ServerClosedError`, :class:`StaleConnectionError`
-    or the transport's :class:`ConnectionClosedError`) unless ``on_frame`` ends it first. ``trace`` (when given)
+    or the transport's :class:`ConnectionClosedError`) unless ``on_frames`` ends it first. ``trace`` (when given)
     sees every frame in and out."""
     interval = heartbeat_interval(connection.accepted.header("handshake-options"), default_interval)
     progress = _Progress()
@@ -79,7 +80,7 @@ async def run_session(
         with anyio.CancelScope() as receiving:
             tasks.start_soon(_watch_staleness, progress, stale_timeout, receiving)
             try:
-                await _receive(connection, progress, on_frame, trace)
+                await _receive(connection, progress, on_frames, trace)
             except Exception as error:
                 outcome = error
         if receiving.cancelled_caught:
@@ -90,20 +91,21 @@ async def run_session(
 
 
 async def _receive(
-    connection: WebSocketConnection, progress: _Progress, on_frame: FrameHandler, trace: Tracer | None
+    connection: WebSocketConnection, progress: _Progress, on_frames: FrameHandler, trace: Tracer | None
 ) -> None:
     while True:
         try:
-            data = await connection.receive()
+            frames = await connection.receive_many()
         except ConnectionClosedError as error:
             if connection.close_code is not None:
                 raise ServerClosedError(str(error), connection.close_code) from error
             raise
-        progress.frames += 1
+        progress.frames += len(frames)
         progress.handing_over = True
         if trace is not None:
-            trace("in", data)
-        await on_frame(connection, data)
+            for data in frames:
+                trace("in", data)
+        await on_frames(connection, frames)
         progress.handing_over = False
 
 

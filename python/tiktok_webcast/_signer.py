@@ -47,6 +47,8 @@ class SignedBootstrap:
     response: protocol.FetchResponse
     cookies: str
     room_id: int | None
+    body: bytes
+    """The fetch result as it came, which the client's inbox takes in."""
 
 
 class RequestPacer:
@@ -142,6 +144,7 @@ class Signer:
             protocol.decode_fetch_response(response.content),
             cookies,
             int(room) if room and room.isdigit() else None,
+            response.content,
         )
 
     async def _call(

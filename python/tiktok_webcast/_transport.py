@@ -80,11 +80,11 @@ class WebSocketConnection:
             async with self._send_lock:
                 await self._stream.send(data)
 
-    def queue(self, data: bytes) -> None:
-        """Frames ``data`` for sending without writing it yet: it goes out with the next :meth:`send` or before the
-        next read. Acks ride this way, so a busy connection writes once per read instead of once per frame."""
+    def queue(self, messages: list[bytes]) -> None:
+        """Frames ``messages`` for sending without writing them yet: they go out with the next :meth:`send` or before
+        the next read. Acks ride this way, so a busy connection writes once per read instead of once per frame."""
         try:
-            self._ws.send_binary(data)
+            self._ws.send_binaries(messages)
         except WebcastError as error:
             raise ConnectionClosedError(f"websocket cannot send: {error}") from error
 
@@ -97,15 +97,28 @@ class WebSocketConnection:
 
     async def receive(self) -> bytes:
         """The next binary message; :class:`ConnectionClosedError` once the connection ends."""
+        return (await self.receive_many(1))[0]
+
+    async def receive_many(self, most: int | None = None) -> list[bytes]:
+        """The binary messages already received (at most ``most``), or the next one(s) once some arrive: a busy
+        connection's read holds dozens, handed over in one list. :class:`ConnectionClosedError` once the
+        connection ends."""
+        messages: list[bytes] = []
+        pending = self._pending
         while True:
-            while self._pending:
-                event = self._pending.popleft()
+            while pending and (most is None or len(messages) < most):
+                event = pending[0]
                 if isinstance(event, Message) and isinstance(event.data, bytes):
-                    return event.data
-                if isinstance(event, CloseReceived):
+                    messages.append(event.data)
+                elif isinstance(event, CloseReceived):
+                    if messages:
+                        return messages
                     self.close_code = event.code
                     await self._flush_quietly()
                     raise ConnectionClosedError(f"websocket closed by the server: {event.code} {event.reason}".strip())
+                pending.popleft()
+            if messages:
+                return messages
             await self._flush_quietly()
             try:
                 data = await self._stream.receive(READ_SIZE)

@@ -19,7 +19,13 @@ from tiktok_webcast._ladder import FINAL_KINDS
 from tiktok_webcast._polling import poll
 from tiktok_webcast._reconnect import Resume
 from tiktok_webcast.events import UnknownEvent
-from tiktok_webcast.protocol import decode_push_frame, encode_fetch_response, encode_message, encode_push_frame
+from tiktok_webcast.protocol import (
+    decode_fetch_response,
+    decode_push_frame,
+    encode_fetch_response,
+    encode_message,
+    encode_push_frame,
+)
 from tiktok_webcast.simulator import ApiKey, Creator, Scenario, Script, SignerConfig, Simulator
 from tiktok_webcast.trace import TraceWriter
 
@@ -82,8 +88,8 @@ async def test_a_fetch_result_over_the_decode_budget_fails_the_poll_as_a_retriab
     api = FetchAnswers(fetch_body([chat(1000)], "c1"), fetch_body(OVER_BUDGET, "c2"))
     delivered: list[Any] = []
 
-    async def on_result(response: Any) -> None:
-        delivered.extend(response.events)
+    async def on_result(body: bytes) -> None:
+        delivered.extend(decode_fetch_response(body).events)
 
     resume = Resume()
     with pytest.raises(TikTokHTTPError, match="undecodable") as raised, anyio.fail_after(10):

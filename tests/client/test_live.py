@@ -275,6 +275,25 @@ async def test_unknown_messages_are_counted_and_delivered_when_asked(client_for:
             assert delivered == (unknown if experimental else [])
 
 
+@pytest.mark.parametrize("experimental", [False, True])
+async def test_a_typed_message_that_does_not_decode_is_counted_as_unknown(client_for: Any, experimental: bool) -> None:
+    # A chat whose user field (2) runs past the end: it is decoded only when taken, and then counted like an unknown
+    # method, and delivered only when asked.
+    broken = UnknownEvent("WebcastChatMessage", bytes([0x0A, 0x03, 0x10, 0x90, 0x27, 0x12, 0x7F, 0x01]), msg_id=5008)
+    async with Simulator(scenario()) as sim, client_for(sim, experimental_events=experimental) as client:
+        async with client.track_user("alice") as live:
+            await wait_connected(live, sim)
+            sim.inject("alice", broken, chat(1000))
+            events = await collect_until(live, lambda got: 1000 in comment_ids(got))
+            assert live.stats.unknown == 1 and live.stats.unknown_methods["WebcastChatMessage"] == 1
+            delivered = [e for e in events if isinstance(e, UnknownEvent)]
+            if experimental:
+                [unknown] = delivered
+                assert unknown.method == "WebcastChatMessage" and "buffer underflow" in (unknown.error or "")
+            else:
+                assert delivered == []
+
+
 async def test_room_info_gifts_prices_and_feed(client_for: Any) -> None:
     async with Simulator(scenario(Creator("alice", script=QUIET), Creator("carol", script=QUIET))) as sim:
         async with client_for(sim, session_id="logged-in") as client:

@@ -37,6 +37,8 @@ logger = logging.getLogger("tiktok_webcast.simulator.push")
 
 WS_PATH = "/webcast/im/ws_proxy/ws_reuse_supplement/"
 MAX_PENDING_ACKS = 256
+REPLAY_WRITE_SIZE = 65536
+"""A replay writes the frames that are due together, up to about this many bytes a write."""
 """Per session, the newest frames awaiting an ack (a client that never acks must not grow the record)."""
 MAX_CLOSED_SESSIONS = 1000
 """Closed session records kept (the newest), besides every open one."""
@@ -333,6 +335,15 @@ class _Session:
         except WebSocketClosed:
             self._stop()
 
+    async def _send_many(self, frames: list[bytes]) -> None:
+        if self.record.silent:
+            self.record.withheld_frames += len(frames)
+            return
+        try:
+            await self.ws.send_many(frames)
+        except WebSocketClosed:
+            self._stop()
+
     async def _send_batch(self, batch: Batch) -> None:
         record = self.record
         if record.silent:
@@ -385,20 +396,36 @@ class _Session:
         ends once a client has been sent the whole recording."""
         frames = room.replay or ()
         speed = self.world.clock.speed
+        clock = self.world.clock
         with scope:
             while frames and not self.ws.closed:
-                start = self.world.clock.real()
+                start = clock.real()
                 t0 = frames[0].t
-                for frame in frames:
-                    delay = start + (frame.t - t0) / speed - self.world.clock.real()
+                index = 0
+                while index < len(frames):
+                    delay = start + (frames[index].t - t0) / speed - clock.real()
                     # Always a checkpoint: a burst of frames (or a client gone) must not starve the other tasks.
                     await anyio.sleep(max(delay, 0.0))
                     if self.ws.closed:
                         break
-                    if frame.internal_ext:
-                        self._expect_ack(frame.log_id, frame.internal_ext)
-                    await self._send(frame.data)
-                    self.record.frames_sent += 1
+                    # The frames due by now go out in one write, as a server sends what it has ready.
+                    now = clock.real()
+                    batch = [frames[index]]
+                    size = len(frames[index].data)
+                    index += 1
+                    while (
+                        index < len(frames)
+                        and size < REPLAY_WRITE_SIZE
+                        and start + (frames[index].t - t0) / speed <= now
+                    ):
+                        batch.append(frames[index])
+                        size += len(frames[index].data)
+                        index += 1
+                    for frame in batch:
+                        if frame.internal_ext:
+                            self._expect_ack(frame.log_id, frame.internal_ext)
+                    await self._send_many([frame.data for frame in batch])
+                    self.record.frames_sent += len(batch)
                 if not room.replay_loop:
                     room.mark_ended()
                     break

@@ -67,6 +67,12 @@ class ServerWebSocket:
         event: Message[Any] = TextMessage(data=data) if isinstance(data, str) else BytesMessage(data=data)
         await self._write(self._ws.send(event))
 
+    async def send_many(self, messages: list[bytes]) -> None:
+        """Binary messages in one write, as a server sends what it has ready."""
+        if self.closed or self._ws.state is not ConnectionState.OPEN:
+            raise WebSocketClosed
+        await self._write(b"".join(self._ws.send(BytesMessage(data=data)) for data in messages))
+
     async def _read_more(self) -> bool:
         """Feeds the next bytes to wsproto; False when the connection ended."""
         if self._pending:

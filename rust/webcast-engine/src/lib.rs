@@ -8,6 +8,7 @@ pub mod client_frames;
 mod error;
 pub mod events;
 pub mod gzip;
+pub mod inbox;
 mod protobuf;
 pub mod push;
 pub mod response;

@@ -31,6 +31,15 @@ impl PushFrame {
     /// not every server sets it, when it starts with the gzip magic. The frame and, in a `msg` frame, the fetch
     /// result inside are each held to the decode budget of their size ([`crate::budget`]).
     pub fn decode(data: &[u8]) -> Result<Self, DecodeError> {
+        let mut frame = Self::decode_unopened(data)?;
+        if frame.payload_type == MESSAGE_PAYLOAD {
+            frame.response = Some(FetchResponse::decode(frame.payload.clone())?);
+        }
+        Ok(frame)
+    }
+
+    /// [`PushFrame::decode`] without decoding the fetch result inside: `response` is `None`, `payload` inflated.
+    pub fn decode_unopened(data: &[u8]) -> Result<Self, DecodeError> {
         Budget::new("push frame", data.len()).charge_message::<proto::WebcastPushFrame>(data)?;
         let frame =
             proto::WebcastPushFrame::decode(data).map_err(DecodeError::protobuf("push frame"))?;
@@ -48,11 +57,6 @@ impl PushFrame {
         } else {
             frame.payload
         };
-        let response = if frame.payload_type == MESSAGE_PAYLOAD {
-            Some(FetchResponse::decode(payload.clone())?)
-        } else {
-            None
-        };
         Ok(Self {
             seq_id: frame.seq_id,
             log_id: frame.log_id,
@@ -62,7 +66,7 @@ impl PushFrame {
             payload_encoding: frame.payload_encoding,
             payload_type: frame.payload_type,
             payload,
-            response,
+            response: None,
         })
     }
 

@@ -16,13 +16,13 @@ const MESSAGES_FIELD: u32 = 1;
 /// `BaseProtoMessage` with `method` read as bytes, so that a name that is not UTF-8 costs its own message only.
 /// Its tags are `BaseProtoMessage`'s (a test holds them together).
 #[derive(Clone, PartialEq, prost::Message)]
-struct RawMessage {
+pub(crate) struct RawMessage {
     #[prost(bytes = "bytes", tag = "1")]
-    method: Bytes,
+    pub method: Bytes,
     #[prost(bytes = "bytes", tag = "2")]
-    payload: Bytes,
+    pub payload: Bytes,
     #[prost(bool, tag = "6")]
-    is_history: bool,
+    pub is_history: bool,
 }
 
 /// One message of a batch and its `is_history` flag; an error only when the batch runs out of budget.
@@ -63,6 +63,21 @@ fn split_messages(body: &[u8]) -> Result<(Vec<Range<usize>>, Vec<u8>), protobuf:
     Ok((messages, envelope))
 }
 
+/// A fetch result opened down to its messages: its other fields decoded (held to their own budget), and the byte
+/// ranges of its messages in `body`, which are not decoded.
+pub(crate) fn open(
+    body: &[u8],
+) -> Result<(proto::ProtoMessageFetchResult, Vec<Range<usize>>), DecodeError> {
+    let (messages, envelope) = split_messages(body).map_err(|_| DecodeError::Wire {
+        what: "fetch response",
+    })?;
+    Budget::new("fetch response", envelope.len())
+        .charge_message::<proto::ProtoMessageFetchResult>(&envelope)?;
+    let result = proto::ProtoMessageFetchResult::decode(envelope.as_slice())
+        .map_err(DecodeError::protobuf("fetch response"))?;
+    Ok((result, messages))
+}
+
 /// A decoded fetch result: its events, already typed, and the connection facts that ride along.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FetchResponse {
@@ -100,11 +115,7 @@ impl FetchResponse {
     pub fn decode(body: Bytes) -> Result<Self, DecodeError> {
         let mut budget = Budget::new("fetch response", body.len());
         budget.charge_message::<proto::ProtoMessageFetchResult>(&body)?;
-        let (messages, envelope) = split_messages(&body).map_err(|_| DecodeError::Wire {
-            what: "fetch response",
-        })?;
-        let result = proto::ProtoMessageFetchResult::decode(envelope.as_slice())
-            .map_err(DecodeError::protobuf("fetch response"))?;
+        let (result, messages) = open(&body)?;
         let mut events = Vec::with_capacity(messages.len());
         let mut history = Vec::with_capacity(messages.len());
         for range in messages {

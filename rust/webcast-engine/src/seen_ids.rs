@@ -74,20 +74,28 @@ impl Window {
         self.index.contains(&id)
     }
 
-    fn insert(&mut self, id: i64, now: f64) {
-        if self.capacity == 0 || self.index.contains(&id) {
-            return;
+    /// Remembers `id`; false when the window holds it already.
+    fn insert(&mut self, id: i64, now: f64) -> bool {
+        if self.capacity == 0 {
+            return true;
         }
-        // Room is made first, so the index never holds more than `capacity` ids (a table past half full doubles).
         if self.ids.len() == self.capacity {
+            if self.index.contains(&id) {
+                return false;
+            }
+            // Room is made first, so the index never holds more than `capacity` ids (a table past half full
+            // doubles).
             self.forget_oldest(1);
         }
-        self.index.insert(id);
+        if !self.index.insert(id) {
+            return false;
+        }
         self.ids.push_back(id);
         match self.runs.back_mut() {
             Some((since, count)) if now - *since < TIME_GRAIN => *count += 1,
             _ => self.runs.push_back((now, 1)),
         }
+        true
     }
 
     fn expire(&mut self, now: f64) {
@@ -111,8 +119,10 @@ impl Window {
                 return;
             };
             let taken = count.min(*run);
-            for id in self.ids.drain(..taken) {
-                self.index.remove(&id);
+            for _ in 0..taken {
+                if let Some(id) = self.ids.pop_front() {
+                    self.index.remove(&id);
+                }
             }
             *run -= taken;
             count -= taken;
@@ -170,10 +180,9 @@ impl SeenIds {
         if id == 0 {
             return true;
         }
-        if self.all.contains(id) || self.comments.contains(id) {
+        if self.comments.contains(id) || !self.all.insert(id, now) {
             return false;
         }
-        self.all.insert(id, now);
         if comment {
             self.comments.insert(id, now);
         }

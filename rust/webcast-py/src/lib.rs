@@ -7,6 +7,7 @@ mod bridge;
 mod classes;
 mod dataclass;
 mod errors;
+mod inbox;
 mod protocol;
 mod seen_ids;
 mod views;
@@ -20,6 +21,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     websocket::register(m)?;
     views::register(m)?;
     seen_ids::register(m)?;
+    inbox::register(m)?;
     Ok(())
 }
 

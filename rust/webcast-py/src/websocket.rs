@@ -353,6 +353,18 @@ impl PyWebSocket {
             .map_err(|error| crate::errors::websocket_error(py, error))
     }
 
+    /// `send_binary` for each of `messages`, in order, each with the next mask of the connection's own.
+    fn send_binaries(&mut self, py: Python<'_>, messages: &Bound<'_, PyList>) -> PyResult<()> {
+        for message in messages.iter() {
+            let data = message.cast::<PyBytes>()?;
+            let mask = self.inner.next_mask();
+            self.inner
+                .send_binary(data.as_bytes(), mask)
+                .map_err(|error| crate::errors::websocket_error(py, error))?;
+        }
+        Ok(())
+    }
+
     #[pyo3(signature = (text, mask = None))]
     fn send_text(&mut self, py: Python<'_>, text: &str, mask: Option<&[u8]>) -> PyResult<()> {
         let mask = mask_from(&mut self.inner, mask)?;

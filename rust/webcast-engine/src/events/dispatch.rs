@@ -4,7 +4,7 @@ use bytes::Bytes;
 use prost::Message;
 
 use super::custom::decode_member;
-use super::wire::{decode_simple, DecodePayload};
+use super::wire::{simple_decoder, DecodePayload};
 use super::{
     BattlesEvent, ChatEvent, ControlEvent, EmoteChatEvent, EnvelopeEvent, Event, GiftEvent,
     IntroEvent, LikeEvent, MicBattleEvent, PinEvent, QuestionEvent, RoomBannerEvent, RoomEvent,
@@ -82,7 +82,7 @@ fn decode_counted(method: &str, payload: &Bytes) -> Event {
 }
 
 /// An unknown event keeping the payload, with the common header's ids when it has one within its budget.
-fn unknown(method: &str, payload: &[u8], error: Option<String>) -> Event {
+pub(crate) fn unknown(method: &str, payload: &[u8], error: Option<String>) -> Event {
     let common = header(method, payload).and_then(|header| header.common);
     Event::Unknown(UnknownEvent {
         method: method.to_owned(),
@@ -144,25 +144,37 @@ fn typed<E: DecodePayload + Into<Event>>(
     E::decode_payload(method, payload).map(Into::into)
 }
 
+/// What decodes a message of layout `canonical` into its typed event; `None` for methods without a type.
+pub(crate) type Decoder = fn(&str, &[u8]) -> Result<Event, prost::DecodeError>;
+
+fn decoder(canonical: &str) -> Option<Decoder> {
+    Some(match canonical {
+        "WebcastChatMessage" => typed::<ChatEvent>,
+        "WebcastEmoteChatMessage" => typed::<EmoteChatEvent>,
+        "WebcastGiftMessage" => typed::<GiftEvent>,
+        "WebcastLikeMessage" => typed::<LikeEvent>,
+        "WebcastMemberMessage" => decode_member,
+        "WebcastSocialMessage" => typed::<UserEvent>,
+        "WebcastRoomUserSeqMessage" => typed::<ViewersEvent>,
+        "WebcastQuestionNewMessage" => typed::<QuestionEvent>,
+        "WebcastControlMessage" => typed::<ControlEvent>,
+        "WebcastLinkMicBattle" => typed::<MicBattleEvent>,
+        "WebcastLinkMicArmies" => typed::<BattlesEvent>,
+        "WebcastInRoomBannerMessage" => typed::<RoomBannerEvent>,
+        "WebcastLiveIntroMessage" => typed::<IntroEvent>,
+        "WebcastRoomMessage" | "WebcastSystemMessage" => typed::<RoomEvent>,
+        "WebcastRoomPinMessage" => typed::<PinEvent>,
+        "WebcastEnvelopeMessage" => typed::<EnvelopeEvent>,
+        canonical => return simple_decoder(canonical),
+    })
+}
+
 fn try_decode(method: &str, payload: &[u8]) -> Option<Result<Event, prost::DecodeError>> {
-    let decoded = match layout_name(method) {
-        "WebcastChatMessage" => typed::<ChatEvent>(method, payload),
-        "WebcastEmoteChatMessage" => typed::<EmoteChatEvent>(method, payload),
-        "WebcastGiftMessage" => typed::<GiftEvent>(method, payload),
-        "WebcastLikeMessage" => typed::<LikeEvent>(method, payload),
-        "WebcastMemberMessage" => decode_member(method, payload),
-        "WebcastSocialMessage" => typed::<UserEvent>(method, payload),
-        "WebcastRoomUserSeqMessage" => typed::<ViewersEvent>(method, payload),
-        "WebcastQuestionNewMessage" => typed::<QuestionEvent>(method, payload),
-        "WebcastControlMessage" => typed::<ControlEvent>(method, payload),
-        "WebcastLinkMicBattle" => typed::<MicBattleEvent>(method, payload),
-        "WebcastLinkMicArmies" => typed::<BattlesEvent>(method, payload),
-        "WebcastInRoomBannerMessage" => typed::<RoomBannerEvent>(method, payload),
-        "WebcastLiveIntroMessage" => typed::<IntroEvent>(method, payload),
-        "WebcastRoomMessage" | "WebcastSystemMessage" => typed::<RoomEvent>(method, payload),
-        "WebcastRoomPinMessage" => typed::<PinEvent>(method, payload),
-        "WebcastEnvelopeMessage" => typed::<EnvelopeEvent>(method, payload),
-        canonical => return decode_simple(canonical, method, payload),
-    };
-    Some(decoded)
+    decoder(layout_name(method)).map(|decode| decode(method, payload))
+}
+
+/// Whether `method`'s payload decodes to a typed event (others become [`UnknownEvent`]s).
+#[must_use]
+pub fn is_typed(method: &str) -> bool {
+    decoder(layout_name(method)).is_some()
 }

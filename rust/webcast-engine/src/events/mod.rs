@@ -13,8 +13,8 @@ mod simple;
 mod wire;
 
 pub use badge::Badges;
-pub use dispatch::{decode, decode_bytes, decoded_size};
-pub(crate) use dispatch::{decode_within, undecodable};
+pub use dispatch::{decode, decode_bytes, decoded_size, is_typed};
+pub(crate) use dispatch::{decode_within, undecodable, unknown};
 
 /// A JSON document as the wire carries it (text); the Python binding hands it over parsed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

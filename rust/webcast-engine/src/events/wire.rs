@@ -152,18 +152,15 @@ macro_rules! simple_wire_events {
             }
         )*
 
-        /// Decodes a message of a simple event's method (`canonical` names the layout, `method` is what came
-        /// on the wire); `None` when `canonical` is not one of them.
-        pub(crate) fn decode_simple(
-            canonical: &str,
-            method: &str,
-            payload: &[u8],
-        ) -> Option<Result<super::Event, prost::DecodeError>> {
-            let decoded = match canonical {
-                $( $method => super::$name::decode_payload(method, payload).map(super::Event::from), )*
-                _ => return None,
-            };
-            Some(decoded)
+        /// What decodes a message of a simple event's layout `canonical` (the method on the wire is passed to
+        /// it); `None` when `canonical` is not one of them.
+        pub(crate) fn simple_decoder(canonical: &str) -> Option<super::dispatch::Decoder> {
+            match canonical {
+                $( $method => Some(|method, payload| {
+                    super::$name::decode_payload(method, payload).map(super::Event::from)
+                }), )*
+                _ => None,
+            }
         }
     };
 }
