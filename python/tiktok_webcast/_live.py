@@ -468,7 +468,7 @@ class Live:
         """The frames of one read: taken into the inbox in as few calls as the consumers' pace allows."""
         channel = self._channel
         taken = 0
-        while taken < len(frames) and not channel.closed:
+        while taken < len(frames):
             # Not the event loop's clock: anyio.current_time() costs ~0.7 µs a call, time.monotonic() ~0.1.
             self._last_frame_at = now = time.monotonic()
             intake = channel.inbox.push_frames(frames, taken, now, channel.limit)

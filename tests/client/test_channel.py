@@ -104,10 +104,13 @@ async def test_closing_delivers_what_is_held_then_ends() -> None:
 
 
 async def test_discarding_drops_what_is_held_and_frees_a_waiting_producer() -> None:
-    channel = channel_of(1)
+    channel = channel_of(2)
+    reader = EventReader(channel, the_end)
     async with anyio.create_task_group() as tasks:
-        tasks.start_soon(put, channel, 1, 2)
+        tasks.start_soon(put, channel, 1, 2, 3)
         await anyio.wait_all_tasks_blocked()
+        assert await read(reader, 1) == [1]  # the rest are decoded for the consumers already
         channel.close(discard=True)
     assert len(channel) == 0
     assert not await channel.wait()
+    assert [event async for event in reader] == []

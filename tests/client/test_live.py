@@ -90,7 +90,8 @@ async def test_signer_free_connect_delivers_injected_events_and_acks_them(client
         sim.inject("alice", *(chat(1000 + i) for i in range(5)))
         events = await collect_until(live, lambda got: len(comment_ids(got)) == 5)
         assert comment_ids(events) == [1000, 1001, 1002, 1003, 1004]
-        await sim.wait_until(lambda: bool(sim.acks(live.room_id)))
+        with anyio.fail_after(5):
+            await sim.wait_until(lambda: bool(sim.acks(live.room_id)))
         [session] = sim.sessions
         assert session.path == "signer-free" and session.entered == [live.room_id]
         assert session.heartbeats and session.heartbeats[0].seq == 1
@@ -107,6 +108,8 @@ async def test_stream_end_ends_the_iterator_cleanly(client_for: Any) -> None:
         events = await collect_until(live, lambda got: False)
         assert isinstance(events[-1], ControlEvent) and events[-1].action == 3
         assert live.state is LiveState.ENDED
+        # Ended by the message itself, not found ended after the socket closed (that is a failure, then a look).
+        assert live.stats.last_failure is None and live.stats.reconnects == 0
 
 
 async def test_a_stream_end_missed_while_disconnected_still_ends_the_iterator(client_for: Any) -> None:

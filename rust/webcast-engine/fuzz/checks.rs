@@ -5,6 +5,7 @@
 use bytes::Bytes;
 use webcast_engine::budget::limit_for;
 use webcast_engine::events::decoded_size;
+use webcast_engine::inbox::{Inbox, Intake, Options};
 use webcast_engine::websocket::{Event as WsEvent, WebSocket, WebSocketConfig};
 use webcast_engine::{decode_message, DecodeError, Event, FetchResponse, PushFrame};
 
@@ -87,6 +88,53 @@ pub fn websocket(data: &[u8]) {
     if let Some(error) = failed {
         assert_eq!(ws.receive_data(b"\x81\x00").err(), Some(error));
     }
+}
+
+/// The inbox: a byte of options (bit 0: include history, bit 1: keep unknown events), then push frames, each after
+/// its length as two little-endian bytes (cut to what is left). The frames go to one inbox a thousand seconds apart
+/// (so ids also expire), the whole input to it as a fetch body, and everything held is taken. The counts agree with
+/// what came out; every event survives its own round trip.
+pub fn inbox(data: &[u8]) {
+    let Some((&flags, mut rest)) = data.split_first() else {
+        return;
+    };
+    let options = Options {
+        include_history: flags & 1 != 0,
+        keep_unknown: flags & 2 != 0,
+        ..Options::default()
+    };
+    let mut inbox = Inbox::new(options);
+    let mut intake = Intake::default();
+    let mut frames: u32 = 0;
+    while let [low, high, tail @ ..] = rest {
+        let len = usize::from(u16::from_le_bytes([*low, *high])).min(tail.len());
+        let (frame, after) = tail.split_at(len);
+        inbox.push_frame(frame, f64::from(frames) * 1000.0, &mut intake);
+        frames += 1;
+        rest = after;
+    }
+    assert_eq!(intake.frames, frames as usize);
+    assert!(intake.results <= intake.frames);
+    let counts = inbox.counts();
+    assert_eq!(counts.frames, u64::from(frames));
+    assert_eq!(counts.decode_errors, intake.errors.len() as u64);
+    assert_eq!(counts.acks, intake.acks.len() as u64);
+    assert_eq!(counts.events, inbox.len() as u64);
+    let fetched = inbox.push_fetch(Bytes::copy_from_slice(data), f64::from(frames) * 1000.0);
+    let errors = intake.errors.len() as u64 + u64::from(fetched.is_err());
+    assert_eq!(inbox.counts().decode_errors, errors);
+
+    let mut taken = Vec::new();
+    while let Some(event) = inbox.take() {
+        if !options.keep_unknown {
+            assert!(!matches!(event, Event::Unknown(_)), "{event:?}");
+        }
+        taken.push(event);
+    }
+    events(&taken);
+    let counts = inbox.counts();
+    assert_eq!(counts.events, taken.len() as u64);
+    assert_eq!(inbox.take_unknown_methods().len() as u64, counts.unknown);
 }
 
 /// Every event survives its own round trip, unless it is an unknown event its batch could not read.

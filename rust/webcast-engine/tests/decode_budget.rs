@@ -9,27 +9,9 @@ use webcast_engine::budget::{limit_for, Budget, BUDGET_BASE, BUDGET_RATIO};
 use webcast_engine::events::decoded_size;
 use webcast_engine::{decode_message, proto, DecodeError, Event, FetchResponse, PushFrame};
 
-fn varint(mut value: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
-}
+mod common;
 
-fn delimited(number: u64, body: &[u8]) -> Vec<u8> {
-    [
-        varint(number << 3 | 2),
-        varint(body.len() as u64),
-        body.to_vec(),
-    ]
-    .concat()
-}
+use common::{delimited, varint};
 
 /// A `BaseProtoMessage`.
 fn message(method: &[u8], payload: &[u8]) -> Vec<u8> {

@@ -8,11 +8,12 @@ mod checks;
 
 type Check = fn(&[u8]);
 
-const TARGETS: [(&str, Check); 4] = [
+const TARGETS: [(&str, Check); 5] = [
     ("push_frame", checks::push_frame),
     ("fetch_response", checks::fetch_response),
     ("message", checks::message),
     ("websocket", checks::websocket),
+    ("inbox", checks::inbox),
 ];
 
 fn inputs(kind: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {

@@ -6,14 +6,14 @@ use bytes::Bytes;
 use prost::Message;
 use webcast_engine::events::{ChatEvent, ControlEvent, GiftEvent, LikeEvent};
 use webcast_engine::inbox::{common_msg_id, Inbox, Intake, Options};
-use webcast_engine::push::MESSAGE_PAYLOAD;
 use webcast_engine::seen_ids::Limits;
 use webcast_engine::{
     client_frames, decode_message, proto, DecodeError, Event, FetchResponse, OutgoingFrame,
 };
 
-#[path = "../fuzz/inbox_check.rs"]
-mod inbox_check;
+mod common;
+
+use common::{delimited, msg_frame, varint};
 
 const NOW: f64 = 100.0;
 
@@ -53,17 +53,6 @@ fn result(events: &[Event]) -> FetchResponse {
         cursor: "cursor".into(),
         ..Default::default()
     }
-}
-
-fn msg_frame(body: &[u8], log_id: i64, gzip: bool) -> Vec<u8> {
-    OutgoingFrame {
-        log_id,
-        payload_type: MESSAGE_PAYLOAD,
-        payload: body,
-        gzip,
-        ..Default::default()
-    }
-    .encode()
 }
 
 fn frame_of(events: &[Event]) -> Vec<u8> {
@@ -112,28 +101,6 @@ fn batch(messages: Vec<proto::BaseProtoMessage>) -> Vec<u8> {
         ..Default::default()
     }
     .encode_to_vec()
-}
-
-fn varint(mut value: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn delimited(number: u64, body: &[u8]) -> Vec<u8> {
-    [
-        varint(number << 3 | 2),
-        varint(body.len() as u64),
-        body.to_vec(),
-    ]
-    .concat()
 }
 
 /// A payload whose common header (field 1) holds only `msg_id` (field 2).
@@ -658,26 +625,4 @@ fn common_msg_id_is_zero_without_a_header_or_with_a_malformed_one() {
     assert_eq!(common_msg_id(&delimited(1, &[0x0a, 0x09, 0x10, 0x01])), 0);
     // Not protobuf before the header.
     assert_eq!(common_msg_id(&[vec![0xff], header_with_id(3)].concat()), 0);
-}
-
-// -- the fuzz target's check ---------------------------------------------------------------------------------------
-
-/// The `inbox` fuzz target's seeds, and every input it ever failed on, through its check (`fuzz/inbox_check.rs`).
-#[test]
-fn the_fuzz_targets_seeds_and_regressions_pass_its_check() {
-    let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    let mut seeds = 0;
-    for kind in ["seeds", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(fuzz.join(kind).join("inbox")) else {
-            continue;
-        };
-        let mut paths: Vec<_> = entries.map(|entry| entry.unwrap().path()).collect();
-        paths.sort();
-        for path in paths {
-            eprintln!("{}", path.display());
-            inbox_check::inbox(&std::fs::read(&path).unwrap());
-            seeds += usize::from(kind == "seeds");
-        }
-    }
-    assert!(seeds >= 4, "{seeds} seeds");
 }

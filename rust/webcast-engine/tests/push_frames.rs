@@ -11,6 +11,10 @@ use webcast_engine::{
     decode_message, DecodeError, Event, FetchResponse, OutgoingFrame, PushFrame, MAX_INFLATED_SIZE,
 };
 
+mod common;
+
+use common::msg_frame;
+
 const COMPRESS: (&str, &str) = ("compress_type", "gzip");
 
 /// Checks the invariant on one input and on what decodes from it.
@@ -108,17 +112,6 @@ fn sample_response(need_ack: bool, internal_ext: &str) -> FetchResponse {
         history: vec![false, true, false],
         ..Default::default()
     }
-}
-
-fn msg_frame(body: &[u8], log_id: i64, gzip: bool) -> Vec<u8> {
-    OutgoingFrame {
-        log_id,
-        payload_type: MESSAGE_PAYLOAD,
-        payload: body,
-        gzip,
-        ..Default::default()
-    }
-    .encode()
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 #![no_main]
 
-#[path = "../inbox_check.rs"]
-mod inbox_check;
+#[path = "../checks.rs"]
+mod checks;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| inbox_check::inbox(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::inbox(data));
