@@ -1,8 +1,9 @@
 """The events of a tracked room on their way from the connection to ``async for event in live.events``.
 
 The messages themselves wait in the engine's :class:`~tiktok_webcast._core.Inbox`, undecoded (a held message
-costs two slices of the frame it came in): each is decoded as a consumer takes it, so however many wait, one decoded
-event is alive at a time, and a busy room's read of dozens of frames is handed over in one call. This module only
+costs two slices of the frame it came in): they are decoded a few at a time as consumers take them, so however many
+wait, only ``DECODED_AHEAD`` decoded events are alive, and a busy room's read of dozens of frames is handed over in one
+call. This module only
 makes the producer and the consumers wait for each other: what is held is bounded in messages (``event_buffer``),
 and only an empty channel or a full one makes anyone wait.
 """
@@ -45,10 +46,6 @@ class EventChannel:
     @property
     def limit(self) -> int:
         return self._limit
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     async def handed_over(self) -> None:
         """Wakes the consumers for what the producer put in; while ``limit`` or more messages are held, waits until

@@ -196,7 +196,7 @@ impl Inbox {
 
     /// Holds one message unless it is dropped; gives its `is_history`.
     fn take_message(&mut self, raw: Bytes, now: f64, ended: &mut bool) -> bool {
-        let held = match RawMessage::decode(raw.clone()) {
+        let (held, is_history) = match RawMessage::decode(raw.clone()) {
             Ok(message) => {
                 let typed = std::str::from_utf8(&message.method).is_ok_and(events::is_typed);
                 let held = Held {
@@ -217,7 +217,6 @@ impl Inbox {
                 (held, false)
             }
         };
-        let (held, is_history) = held;
         let msg_id = if held.malformed {
             0
         } else {

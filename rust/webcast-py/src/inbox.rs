@@ -108,14 +108,6 @@ impl PyInbox {
         PyIntake::from_engine(py, intake)
     }
 
-    /// The next held message as its typed event, or None when none is held.
-    fn take(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        self.inner
-            .take()
-            .map(|event| event_to_py(py, event))
-            .transpose()
-    }
-
     /// Up to `count` held messages as their typed events, the first one last (for `list.pop()`).
     fn take_many<'py>(&mut self, py: Python<'py>, count: usize) -> PyResult<Bound<'py, PyList>> {
         let mut events = Vec::with_capacity(count.min(self.inner.len()));
