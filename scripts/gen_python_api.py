@@ -54,7 +54,7 @@ def class_stub(name: str, fields: list[tuple[str, str]], meta: bool, proto: str 
     lines.append("    def __eq__(self, other: object, /) -> bool: ...")
     lines.append("    def __hash__(self) -> int: ...")
     if meta:
-        lines.append("    @property\n    def raw(self) -> bytes: ...")
+        lines.append("    @property\n    def raw(self) -> Bytes: ...")
         views = " | ".join(f"wire.{part}" for part in proto.split(" | "))
         lines.append(f"    @property\n    def proto(self) -> {views}: ...")
     if name == "GiftEvent":
@@ -112,7 +112,7 @@ def main() -> int:
     model_names = [name for name, _ in models]
     event_names = [name for name, _ in events] + ["UnknownEvent"]
     # Sorted as ruff's isort does: imports case-insensitively; __all__ constants first, then case-sensitively.
-    names = sorted(model_names + event_names + ["UserEventType"], key=str.lower)
+    names = sorted(model_names + event_names + ["Bytes", "UserEventType"], key=str.lower)
     imports = "".join(f"    {name},\n" for name in names)
     union = "".join(f"    {name},\n" for name in event_names)
     exported = sorted([*names, "EVENT_TYPES", "Event"], key=lambda name: (not name.isupper(), name))

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import pickle
+import sys
+
 import pytest
 
 import tiktok_webcast as tw
 from tiktok_webcast import _core, wire
 from tiktok_webcast.exceptions import DecodeError
-from tiktok_webcast.protocol import decode_message, encode_message
+from tiktok_webcast.protocol import (
+    decode_message,
+    decode_push_frame,
+    encode_fetch_response,
+    encode_message,
+    encode_push_frame,
+)
 
 
 def test_an_event_built_here_has_its_encoding_as_raw_and_proto() -> None:
@@ -17,6 +26,20 @@ def test_an_event_built_here_has_its_encoding_as_raw_and_proto() -> None:
     assert chat.proto._type == "WebcastChatMessage"
     assert (chat.proto.content, chat.proto.user.nickname, chat.proto.common.msg_id) == ("hi", "Ann", 3)
     assert chat.proto.common.method == method
+
+
+def test_raw_shares_the_frame_instead_of_copying_it() -> None:
+    comment = "needle " + "x" * 200_000
+    frame = encode_push_frame(encode_fetch_response([tw.ChatEvent(comment=comment)]), gzip=True)
+    (chat,) = decode_push_frame(frame).events
+    _, payload = encode_message(chat)
+    raw = chat.raw
+    assert isinstance(raw, _core.Bytes)
+    assert sys.getsizeof(raw) < 1_000 < len(raw) == len(payload)  # a handle on the frame's bytes, not a copy
+    assert memoryview(raw).readonly
+    assert raw == payload and payload == raw and bytes(raw) == raw.to_bytes() == payload
+    assert b"needle" in raw and raw[-3:] == b"xxx" and raw[0] == payload[0]
+    assert pickle.loads(pickle.dumps(raw)) == payload
 
 
 def test_raw_and_proto_are_not_fields() -> None:

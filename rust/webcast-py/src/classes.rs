@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use pyo3_bytes::PyBytes as SharedBytes;
 use webcast_engine::events as engine;
 
 use crate::bridge::Bridge;
@@ -125,10 +126,11 @@ macro_rules! define_py_events {
 
             #[pymethods]
             impl $name {
-                /// The message payload this event came as; for an event built in Python, its fields encoded.
+                /// The message payload this event came as, sharing the frame's bytes (no copy); for an event built in
+                /// Python, its fields encoded.
                 #[getter]
-                fn raw<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyBytes>> {
-                    Ok(PyBytes::new(slf.py(), &Self::payload(slf)?))
+                fn raw(slf: &Bound<'_, Self>) -> PyResult<SharedBytes> {
+                    Ok(SharedBytes::new(Self::payload(slf)?))
                 }
 
                 /// The whole message, every field the schema knows, read from `raw` as it is accessed.
@@ -233,6 +235,9 @@ macro_rules! define_py_events {
             register_models(m)?;
             $( m.add_class::<$name>()?; )*
             m.add_class::<UnknownEvent>()?;
+            m.add_class::<SharedBytes>()?;
+            // Declared without a module by its crate: named after the one it is reached through, so it pickles.
+            m.getattr("Bytes")?.setattr("__module__", "tiktok_webcast._core")?;
             m.add_class::<UserEventType>()?;
             m.add_function(wrap_pyfunction!(_schema, m)?)?;
             Ok(())
