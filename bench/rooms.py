@@ -72,7 +72,7 @@ RECORD_SCENARIO = "busy"
 RECORD_USERNAME = "tiktok_webcast_busy"
 RECORD_SPEED = 4.0
 RECORD_TIMEOUT = 60.0
-# More distinct messages than the client's duplicate filter remembers (1,792 ids, 48 comments): a looped
+# More distinct messages than the client's duplicate filter remembers (1,791 ids, 48 comments): a looped
 # replay is never filtered as duplicates.
 TRACE_MESSAGES = 30_000
 MESSAGES_PER_FRAME = (10, 20)

@@ -65,7 +65,7 @@ def main() -> None:
     del sets
 
     ids = args.rooms * ids_per_room
-    print(f"\nids remembered per room: {ids_per_room:,} (its bounds: newest 1,792 ids and 48 comments)")
+    print(f"\nids remembered per room: {ids_per_room:,} (its bounds: newest 1,791 ids and 48 comments)")
     print(f"  {'':<34}{'per id':>10}{'per room':>14}")
     for name, used in (("tiktok-webcast SeenIds (engine)", ours_bytes), ("Python set of int (peer)", peer_bytes)):
         print(f"  {name:<34}{used / ids:>8.1f} B{used / args.rooms / KIB:>10.1f} KiB")

@@ -195,7 +195,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> None:
     rss_per_room = (samples.rss[-1] - rss_before) / max(tally.connected, 1)
     print(f"rss per room (last sample, over the rss before tracking): {rss_per_room:.3f} MiB")
     print(f"slope: {samples.slope():+.3f} MiB/min over {len(samples.rss) - 1} samples after the first")
-    # The duplicate filters fill during the first minutes (up to 1,792 ids per room): the second half shows
+    # The duplicate filters fill during the first minutes (up to 1,791 ids per room): the second half shows
     # whether anything keeps growing after that.
     half = len(samples.rss) // 2
     print(f"slope of the second half: {samples.slope(half):+.3f} MiB/min over {len(samples.rss) - half} samples")

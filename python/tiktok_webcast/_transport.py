@@ -29,7 +29,9 @@ from tiktok_webcast.exceptions import (
     WebcastError,
 )
 
-READ_SIZE = 65536
+READ_SIZE = 256 * 1024
+"""Bytes asked of the socket per read: a busy room's backlog comes in a few large reads (each read costs a pass of
+the event loop, an ack and a call into the engine); a connection waiting for data holds no read buffer."""
 DEVICE_BLOCKED = "DEVICE_BLOCKED"
 
 

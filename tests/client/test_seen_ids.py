@@ -12,7 +12,7 @@ from tiktok_webcast import ChatEvent, LikeEvent, User
 from tiktok_webcast._core import SeenIds
 from tiktok_webcast.simulator import Creator, RefuseHandshake, Scenario, Script, Simulator
 
-DEFAULT_CAPACITY = 1792
+DEFAULT_CAPACITY = 1791
 DEFAULT_COMMENTS = 48
 
 

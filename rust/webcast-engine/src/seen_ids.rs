@@ -29,14 +29,15 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 1,792 ids for 15 minutes (over half a second of the simulator's busiest room, 10-60 s of a busy real one: a
-    /// resume's overlap is a frame or two) and the newest 48 comments for an hour (the replay asks for 6). Counts
-    /// are 7/16 of a power of two: the index's table then stays at the next power of two above twice the count
-    /// (removals leave tombstones, and the table is rehashed in place instead of doubled only when at most half
-    /// full), which makes about 30 bytes per id.
+    /// 1,791 ids for 15 minutes (over half a second of the simulator's busiest room, 10-60 s of a busy real one: a
+    /// resume's overlap is a frame or two) and the newest 48 comments for an hour (the replay asks for 6). A new id
+    /// goes in before the oldest goes out, so the index holds one more than the count for a moment: at 7/16 of a
+    /// power of two at most, its table then stays at the next power of two above twice the count (removals leave
+    /// tombstones, and the table is rehashed in place instead of doubled only when at most half full), which makes
+    /// about 30 bytes per id.
     fn default() -> Self {
         Limits {
-            capacity: 1792,
+            capacity: 1791,
             max_age: 900.0,
             comments: 48,
             comment_max_age: 3600.0,
@@ -79,14 +80,8 @@ impl Window {
         if self.capacity == 0 {
             return true;
         }
-        if self.ids.len() == self.capacity {
-            if self.index.contains(&id) {
-                return false;
-            }
-            // Room is made first, so the index never holds more than `capacity` ids (a table past half full
-            // doubles).
-            self.forget_oldest(1);
-        }
+        // One lookup tells a repeat and places a new id; the oldest goes after (see `Limits::default` on why the
+        // index may hold one id more).
         if !self.index.insert(id) {
             return false;
         }
@@ -94,6 +89,9 @@ impl Window {
         match self.runs.back_mut() {
             Some((since, count)) if now - *since < TIME_GRAIN => *count += 1,
             _ => self.runs.push_back((now, 1)),
+        }
+        if self.ids.len() > self.capacity {
+            self.forget_oldest(1);
         }
         true
     }
@@ -180,7 +178,12 @@ impl SeenIds {
         if id == 0 {
             return true;
         }
-        if self.comments.contains(id) || !self.all.insert(id, now) {
+        // Only a comment is looked up in the comments' tier: an id names one message, so only a comment can repeat
+        // a comment's id, and most messages of a busy room are not comments (a lookup fewer for each).
+        if comment && self.comments.contains(id) {
+            return false;
+        }
+        if !self.all.insert(id, now) {
             return false;
         }
         if comment {
@@ -322,13 +325,13 @@ mod tests {
         for id in 1..=200_000 {
             seen.first_time(id << 20, id % 50 == 0, 0.0);
         }
-        // The newest 1,792 ids, and the comments among the newest 64 that are older than those.
-        assert!((1792..=1792 + 48).contains(&seen.len()), "{}", seen.len());
+        // The newest 1,791 ids, and the comments among the newest 64 that are older than those.
+        assert!((1791..=1791 + 48).contains(&seen.len()), "{}", seen.len());
         assert!(seen.first_time(1 << 20, false, 0.0));
         assert!(!seen.first_time(200_000 << 20, false, 0.0));
         // About 30 bytes an id: the table did not double under the churn.
         assert!(
-            seen.heap_bytes() < (1792 + 48) * 32,
+            seen.heap_bytes() < (1791 + 48) * 32,
             "{} bytes",
             seen.heap_bytes()
         );
