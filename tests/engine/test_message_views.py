@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import pickle
 import sys
 
@@ -26,6 +27,45 @@ def test_an_event_built_here_has_its_encoding_as_raw_and_proto() -> None:
     assert chat.proto._type == "WebcastChatMessage"
     assert (chat.proto.content, chat.proto.user.nickname, chat.proto.common.msg_id) == ("hi", "Ann", 3)
     assert chat.proto.common.method == method
+
+
+class _Buffer(ctypes.Structure):
+    """CPython's ``Py_buffer``, to see where a buffer's bytes are."""
+
+    _fields_ = [
+        ("buf", ctypes.c_void_p),
+        ("obj", ctypes.py_object),
+        ("len", ctypes.c_ssize_t),
+        ("itemsize", ctypes.c_ssize_t),
+        ("readonly", ctypes.c_int),
+        ("ndim", ctypes.c_int),
+        ("format", ctypes.c_char_p),
+        ("shape", ctypes.c_void_p),
+        ("strides", ctypes.c_void_p),
+        ("suboffsets", ctypes.c_void_p),
+        ("internal", ctypes.c_void_p),
+    ]
+
+
+def address_of(data: object) -> int:
+    view = _Buffer()
+    ctypes.pythonapi.PyObject_GetBuffer(ctypes.py_object(data), ctypes.byref(view), 0)
+    try:
+        assert view.buf is not None
+        return view.buf
+    finally:
+        ctypes.pythonapi.PyBuffer_Release(ctypes.byref(view))
+
+
+def test_events_of_a_frame_share_its_bytes_as_raw() -> None:
+    body = encode_fetch_response([tw.ChatEvent(comment="first"), tw.LikeEvent(likes=5), tw.ChatEvent(comment="x")])
+    events = decode_push_frame(encode_push_frame(body)).events
+    raws = [event.raw for event in events]
+    offsets = [body.find(bytes(raw)) for raw in raws]
+    assert len(set(offsets)) == 3 and min(offsets) > 0
+    # Each payload sits where it sits in the frame: one buffer, not a copy per event, nor per read.
+    assert [address_of(raw) - address_of(raws[0]) for raw in raws] == [offset - offsets[0] for offset in offsets]
+    assert address_of(events[1].raw) == address_of(raws[1])
 
 
 def test_raw_shares_the_frame_instead_of_copying_it() -> None:
