@@ -29,9 +29,13 @@ from tiktok_webcast.exceptions import (
     WebcastError,
 )
 
-READ_SIZE = 256 * 1024
-"""Bytes asked of the socket per read: a busy room's backlog comes in a few large reads (each read costs a pass of
-the event loop, an ack and a call into the engine); a connection waiting for data holds no read buffer."""
+READ_SIZE = 64 * 1024
+"""Bytes asked of the stream per read. A read allocates what it asks for, then shrinks it to what came: a TLS read
+brings about one decrypted record (16 KiB at most) and a quiet room's a few KiB, so asking for more would only
+churn the heap."""
+BACKLOG_READ_SIZE = 256 * 1024
+"""Bytes asked per read once a read filled its request (more was waiting): a busy room's backlog then comes in a
+quarter of the reads, and each read costs a pass of the event loop, an ack write and a call into the engine."""
 DEVICE_BLOCKED = "DEVICE_BLOCKED"
 
 
@@ -74,6 +78,7 @@ class WebSocketConnection:
         self.accepted = accepted
         self._pending: deque[object] = deque(pending)
         self._send_lock = anyio.Lock()
+        self._read_size = READ_SIZE
         self.close_code: int | None = None
 
     async def _flush(self) -> None:
@@ -123,7 +128,7 @@ class WebSocketConnection:
                 return messages
             await self._flush_quietly()
             try:
-                data = await self._stream.receive(READ_SIZE)
+                data = await self._stream.receive(self._read_size)
             except (
                 anyio.EndOfStream,
                 anyio.BrokenResourceError,
@@ -135,6 +140,7 @@ class WebSocketConnection:
                 if not self._pending:
                     raise ConnectionClosedError("websocket connection dropped") from None
                 continue
+            self._read_size = BACKLOG_READ_SIZE if len(data) == self._read_size else READ_SIZE
             self._pending.extend(self._ws.receive_data(data))
 
     async def _flush_quietly(self) -> None:
