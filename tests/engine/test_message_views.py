@@ -68,7 +68,7 @@ def test_events_of_a_frame_share_its_bytes_as_raw() -> None:
     assert address_of(events[1].raw) == address_of(raws[1])
 
 
-def test_raw_shares_the_frame_instead_of_copying_it() -> None:
+def test_raw_is_a_read_only_bytes_like_handle_on_the_payload() -> None:
     comment = "needle " + "x" * 200_000
     frame = encode_push_frame(encode_fetch_response([tw.ChatEvent(comment=comment)]), gzip=True)
     (chat,) = decode_push_frame(frame).events
